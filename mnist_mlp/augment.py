@@ -1,0 +1,60 @@
+"""On-the-fly distortions of whole training batches, the ways people's handwriting varies.
+
+Everything is one `grid_sample` over the batch (affine + elastic combined) plus a max-pool for
+stroke thickness, so augmenting 60,000 digits costs well under a second per epoch on a CPU.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    rotation_degrees: float = 12.0
+    scale: tuple[float, float] = (0.85, 1.12)
+    aspect: float = 0.12  # x and y scale differ by up to ±12 %
+    shear: float = 0.3  # slant: x += shear * y
+    translate_px: float = 2.0
+    elastic_px: float = 1.6  # amplitude of the smooth displacement field (Simard et al. 2003)
+    elastic_grid: int = 5  # the field is random on a coarse grid, upsampled smoothly
+    thickness: float = 0.7  # per-image blend towards a dilated (thicker) or eroded (thinner) stroke
+
+
+def _uniform(n: int, low: float, high: float, generator: torch.Generator | None) -> torch.Tensor:
+    return torch.rand(n, generator=generator) * (high - low) + low
+
+
+def augment_batch(images: torch.Tensor, config: AugmentConfig = AugmentConfig(),
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """images: float [B, 28, 28] in [0, 1] → a distorted copy of the same shape and range."""
+    b, h, w = images.shape
+    x = images.unsqueeze(1)
+    angle = _uniform(b, -1, 1, generator) * math.radians(config.rotation_degrees)
+    scale = _uniform(b, *config.scale, generator)
+    aspect = _uniform(b, -config.aspect, config.aspect, generator)
+    sx, sy = scale * (1 + aspect), scale * (1 - aspect)
+    shear = _uniform(b, -config.shear, config.shear, generator)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # theta maps output coordinates to input coordinates, so invert scale: a bigger digit samples less.
+    theta = torch.zeros(b, 2, 3)
+    theta[:, 0, 0] = cos / sx
+    theta[:, 0, 1] = (-sin + shear * cos) / sx
+    theta[:, 1, 0] = sin / sy
+    theta[:, 1, 1] = (cos + shear * sin) / sy
+    theta[:, :, 2] = _uniform(2 * b, -1, 1, generator).view(b, 2) * (2 * config.translate_px / w)
+    grid = F.affine_grid(theta, (b, 1, h, w), align_corners=False)
+    if config.elastic_px > 0:
+        coarse = torch.rand(b, 2, config.elastic_grid, config.elastic_grid, generator=generator) * 2 - 1
+        field = F.interpolate(coarse, size=(h, w), mode="bicubic", align_corners=True)
+        grid = grid + field.permute(0, 2, 3, 1) * (2 * config.elastic_px / w)
+    out = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    if config.thickness > 0:
+        thicker = F.max_pool2d(out, 3, stride=1, padding=1)
+        thinner = -F.max_pool2d(-out, 3, stride=1, padding=1)
+        t = _uniform(b, -config.thickness, config.thickness, generator).view(b, 1, 1, 1)
+        out = torch.where(t > 0, out + t * (thicker - out), out + (-t) * (thinner - out))
+    return out.squeeze(1).clamp_(0, 1)
