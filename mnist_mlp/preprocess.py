@@ -1,0 +1,288 @@
+"""Any drawing or photo → the 28×28 digit MNIST would have made of it.
+
+MNIST's procedure: fit the digit into a 20×20 box keeping its aspect ratio (anti-aliased), then
+place it in a 28×28 field so that its centre of mass is at the centre; white digit on black.
+People draw on big canvases with any brush, so before that we find the ink (alpha or polarity),
+drop specks, and bring the stroke width to what MNIST strokes have, so that a 3-px line on a
+2,000-px canvas still reads as a stroke and a fat marker does not become a blob.
+
+One path for everything: the sketchpad, uploads, the CLI, the tests and the benchmarks.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+
+MAX_PIXELS = 50_000_000  # refuse bigger images before decoding them (decompression bombs)
+MAX_FILE_BYTES = 50 * 1024 * 1024
+BOX = 20  # MNIST fits the digit's longer side into 20 px ...
+FIELD = 28  # ... and centres it by mass in 28 × 28
+CENTRE = 14.0  # MNIST's mean centre of mass, in pixel-index coordinates (measured: 14.0, 14.0)
+STROKE_WIDTH = 2.3  # MNIST's median stroke width in px at the 20-px-box scale (measured)
+STROKE_RANGE = (1.8, 3.3)  # MNIST's middle 80 % is ~1.7–3.1 px: strokes in this range stay as drawn
+WORK_SIZE = 96  # strokes are normalised with the digit's longer side at about this many px
+SCAN_SIZE = 256  # the digit is located on a max-pooled copy no larger than this
+SPECK_FRACTION = 0.015  # ink blobs smaller than this fraction of the image are specks
+MIN_CONTRAST = 0.08  # an opaque image whose ink differs less than this from its paper is blank
+INK_THRESHOLD = 0.25  # after contrast normalisation, fainter than this is paper noise
+EMPTY_MESSAGE = "Draw a digit first — there is nothing to read yet."
+
+
+class ImageProblem(ValueError):
+    """The input cannot be turned into a digit; the message is meant for the person."""
+
+
+class NothingToRead(ImageProblem):
+    """Blank, uniform, transparent or specks only: no digit to read."""
+
+    def __init__(self, message: str = EMPTY_MESSAGE):
+        super().__init__(message)
+
+
+# ---------------------------------------------------------------- decoding files safely
+
+def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
+    """Open an image file (path, bytes or file object) refusing bombs, truncation and non-images.
+
+    Animated images give their first frame; EXIF orientation is applied.
+    """
+    name = str(source) if isinstance(source, (str, os.PathLike)) else "upload"
+    try:
+        if isinstance(source, (str, os.PathLike)):
+            size = Path(source).stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise ImageProblem(f"{name}: file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB")
+            source = Path(source).read_bytes()
+        if isinstance(source, bytes):
+            source = io.BytesIO(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(source)  # reads the header only
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ImageProblem(f"image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "
+                               f"the limit is {MAX_PIXELS / 1e6:.0f}")
+        if getattr(image, "n_frames", 1) > 1:
+            image.seek(0)
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except ImageProblem:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageProblem("not an image this app can read (PNG, JPEG, GIF, WebP, BMP, TIFF …)") from None
+    except FileNotFoundError:
+        raise ImageProblem(f"{name}: no such file") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageProblem(f"the image file is truncated or corrupt ({error})") from None
+
+
+# ---------------------------------------------------------------- finding the ink
+
+def _as_float(array: np.ndarray) -> np.ndarray:
+    """Any numeric array → float32 scaled to [0, 1] by its dtype (or its range for floats)."""
+    if array.dtype == bool:
+        return array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.integer):
+        info = np.iinfo(array.dtype)
+        low = 0 if info.min >= 0 else info.min
+        return ((array.astype(np.float64) - low) / (info.max - low)).astype(np.float32)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise NothingToRead(f"Can't read a digit from an array of type {array.dtype}.")
+    a = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    high = float(a.max()) if a.size else 0.0
+    low = float(a.min()) if a.size else 0.0
+    if low < 0 or high > 255:  # arbitrary floats: use their own range
+        a = (a - low) / (high - low) if high > low else np.zeros_like(a)
+    elif high > 1:  # 0–255 floats
+        a = a / 255
+    return a.astype(np.float32)
+
+
+def _pil_to_array(image: Image.Image) -> np.ndarray:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        return _as_float(np.asarray(image.convert("I"), dtype=np.int32).clip(0, 65535).astype(np.uint16))
+    if image.mode == "F":
+        return _as_float(np.asarray(image, dtype=np.float32))
+    if image.mode in ("1", "L"):
+        return np.asarray(image.convert("L"), dtype=np.float32) / 255
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    return np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255
+
+
+def ink_from_grey(grey: np.ndarray) -> np.ndarray:
+    """Opaque grey image in [0, 1] → ink. The paper is what the border mostly is (its median);
+    ink is what differs from it, so dark-on-light and light-on-dark both work."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    paper = float(np.median(border))
+    if paper >= 0.5:
+        ink = np.subtract(paper, grey, dtype=np.float32)
+        ink *= 1 / max(paper, 1e-6)
+    else:
+        ink = np.subtract(grey, paper, dtype=np.float32)
+        ink *= 1 / max(1 - paper, 1e-6)
+    return np.clip(ink, 0, 1, out=ink)
+
+
+def ink_map(image) -> np.ndarray:
+    """float32 [H, W] in [0, 1]: how much ink each pixel holds (1 = full stroke).
+
+    Transparent background (e.g. a sketchpad layer): the alpha channel is the ink, whatever the
+    stroke colour. Opaque: see `ink_from_grey`.
+    """
+    if (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+            and image.shape[2] in (3, 4)):
+        image = Image.fromarray(image)  # PIL's C paths below are the fast way for 8-bit images
+    if isinstance(image, Image.Image) and image.mode in ("L", "LA", "RGB", "RGBA"):
+        if image.mode in ("LA", "RGBA"):
+            alpha = image.getchannel("A")
+            if alpha.getextrema()[0] < 253:
+                return np.asarray(alpha, dtype=np.float32) * np.float32(1 / 255)
+        return ink_from_grey(np.asarray(image.convert("L"), dtype=np.float32) * np.float32(1 / 255))
+    a = _pil_to_array(image) if isinstance(image, Image.Image) else _as_float(np.asarray(image))
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
+        raise NothingToRead(f"Can't read a digit from an array of shape {tuple(np.shape(image))}.")
+    if a.shape[0] < 1 or a.shape[1] < 1:
+        raise NothingToRead()
+    if a.ndim == 3:
+        if a.shape[2] in (2, 4) and a[:, :, -1].min() < 0.99:
+            return np.ascontiguousarray(a[:, :, -1], dtype=np.float32)
+        a = a[:, :, :3].mean(axis=2) if a.shape[2] >= 3 else a[:, :, 0]
+    return ink_from_grey(a)
+
+
+def _max_pool(ink: np.ndarray, factor: int) -> np.ndarray:
+    """Downscale by an integer factor keeping the maximum, so thin lines survive."""
+    if factor <= 1:
+        return ink
+    t = torch.from_numpy(np.ascontiguousarray(ink))[None, None]
+    return F.max_pool2d(t, factor, ceil_mode=True)[0, 0].numpy()
+
+
+def _resize(ink: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Anti-aliased resize (area-like when shrinking, bilinear when enlarging)."""
+    t = torch.from_numpy(np.ascontiguousarray(ink))[None, None]
+    return F.interpolate(t, size=(height, width), mode="bilinear", antialias=True,
+                         align_corners=False)[0, 0].numpy()
+
+
+def digit_box(ink: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box of the digit's strokes, ignoring faint noise and specks.
+
+    Raises NothingToRead when there is no stroke (blank, uniform, a few specks).
+    """
+    high = float(ink.max()) if ink.size else 0.0
+    if not high >= MIN_CONTRAST:
+        raise NothingToRead()
+    mask = ink > high * 0.5
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    boxes = ndimage.find_objects(labels)
+    sizes = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
+    speck = max(3, SPECK_FRACTION * max(ink.shape))
+    if count == 0 or sizes.max() < speck:
+        raise NothingToRead("Only specks found — draw a bigger digit." if count else EMPTY_MESSAGE)
+    keep = [b for b, size in zip(boxes, sizes) if size >= speck or size >= 0.25 * sizes.max()]
+    return (slice(min(b[0].start for b in keep), max(b[0].stop for b in keep)),
+            slice(min(b[1].start for b in keep), max(b[1].stop for b in keep)))
+
+
+def stroke_width(solid: np.ndarray) -> float:
+    """Typical stroke width in px: twice the distance-to-edge along the stroke's ridge, minus one."""
+    if not solid.any():
+        return 1.0
+    distance = ndimage.distance_transform_edt(solid)
+    ridge = solid & (distance >= ndimage.maximum_filter(distance, size=3))
+    return max(1.0, 2 * float(np.median(distance[ridge])) - 1)
+
+
+def normalise_stroke(ink: np.ndarray) -> np.ndarray:
+    """Re-draw strokes that are much thinner or fatter than MNIST's at the 20-px scale.
+
+    Thin strokes are grown and fat ones shrunk by a distance transform, which gives round,
+    anti-aliased edges at any (fractional) radius. Strokes in MNIST's usual range are untouched.
+    """
+    px_per_unit = max(ink.shape) / BOX
+    solid = ink > 0.5
+    width = stroke_width(solid)
+    if width < STROKE_RANGE[0] * px_per_unit:
+        grow = (STROKE_WIDTH * px_per_unit - width) / 2
+        pad = int(math.ceil(grow)) + 1
+        outside = ndimage.distance_transform_edt(~np.pad(solid, pad))
+        return _crop(np.clip(grow + 1.0 - outside, 0, 1).astype(np.float32))
+    if width > STROKE_RANGE[1] * px_per_unit:
+        inside = ndimage.distance_transform_edt(np.pad(solid, 1))
+        shrink = (width - STROKE_WIDTH * px_per_unit) / 2
+        for _ in range(3):  # a blob-like digit can't lose the whole excess: take less if needed
+            thinner = np.clip(inside - shrink, 0, 1).astype(np.float32)
+            if (thinner > 0.5).sum() > 0.3 * solid.sum():  # never erode a digit away
+                return _crop(thinner)
+            shrink /= 2
+    return ink
+
+
+def _crop(ink: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def centre_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Place `digit` (at most 20×20) in 28×28 with its centre of mass at MNIST's centre.
+
+    The shift is sub-pixel (bilinear), so the centre lands within a small fraction of a pixel.
+    """
+    h, w = digit.shape
+    field = np.zeros((FIELD, FIELD), np.float32)
+    top, left = (FIELD - h) // 2, (FIELD - w) // 2
+    field[top:top + h, left:left + w] = digit
+    cy, cx = ndimage.center_of_mass(field)
+    return ndimage.shift(field, (CENTRE - cy, CENTRE - cx), order=1, mode="constant").astype(np.float32)
+
+
+def to_mnist(image) -> np.ndarray:
+    """PIL image or numpy array (grey/RGB/RGBA, any dtype and size) → float32 [28, 28] in [0, 1].
+
+    Raises NothingToRead when there is no digit to read.
+    """
+    if isinstance(image, Image.Image):
+        if image.width * image.height > MAX_PIXELS:
+            raise ImageProblem(f"image is {image.width}×{image.height}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+    else:
+        shape = np.shape(image)
+        if len(shape) >= 2 and shape[0] * shape[1] > MAX_PIXELS:
+            raise ImageProblem(f"image is {shape[1]}×{shape[0]}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+    ink = ink_map(image)
+    # Find the digit on a small max-pooled copy (cheap; thin lines survive), then crop full size.
+    factor = math.ceil(max(ink.shape) / SCAN_SIZE)
+    rows, cols = digit_box(_max_pool(ink, factor))
+    ink = ink[rows.start * factor:rows.stop * factor, cols.start * factor:cols.stop * factor]
+    high = float(ink.max())
+    # Contrast: the darkest stroke becomes full ink, paper noise below INK_THRESHOLD goes.
+    ink = np.clip((ink / high - INK_THRESHOLD) / (1 - INK_THRESHOLD), 0, 1)
+    ink = _crop(ink)
+    # Work at ~WORK_SIZE px: pool big drawings down (max keeps thin lines), enlarge tiny ones.
+    length = max(ink.shape)
+    if length > 2 * WORK_SIZE:
+        ink = _max_pool(ink, length // WORK_SIZE)
+    elif length < WORK_SIZE // 2:
+        scale = WORK_SIZE / length
+        ink = _resize(ink, max(1, round(ink.shape[0] * scale)), max(1, round(ink.shape[1] * scale)))
+    ink = normalise_stroke(ink)
+    h, w = ink.shape
+    scale = BOX / max(h, w)
+    digit = _resize(ink, max(1, round(h * scale)), max(1, round(w * scale)))
+    digit = centre_by_mass(np.clip(digit, 0, None))
+    high = float(digit.max())
+    if not math.isfinite(high) or high <= 0:
+        raise NothingToRead()
+    return np.clip(digit / high, 0, 1).astype(np.float32)
