@@ -77,7 +77,9 @@ def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
         return ImageOps.exif_transpose(image)
     except ImageProblem:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageProblem(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} megapixels") from None
+    except UnidentifiedImageError:
         raise ImageProblem("not an image this app can read (PNG, JPEG, GIF, WebP, BMP, TIFF …)") from None
     except FileNotFoundError:
         raise ImageProblem(f"{name}: no such file") from None

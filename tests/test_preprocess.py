@@ -1,0 +1,164 @@
+"""Preprocessing reads like MNIST's own procedure: 20-px box, centre of mass at the centre."""
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, open_image, to_mnist
+from mnist_mlp.strokes import draw_digit
+
+
+def ink_box_longer_side(image, level=0.1):
+    rows = np.flatnonzero(image.max(axis=1) > level)
+    cols = np.flatnonzero(image.max(axis=0) > level)
+    return max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
+
+
+DRAWINGS = {
+    "thin pen, big digit": dict(pen=4, height=600, left=150, top=100),
+    "fat marker, small digit": dict(pen=30, height=150, left=40, top=560),
+    "medium, off-centre right": dict(pen=14, height=300, left=520, top=60),
+    "slanted": dict(pen=16, height=450, slant=0.3),
+}
+
+
+@pytest.mark.parametrize("digit", [0, 1, 4, 7, 8])
+@pytest.mark.parametrize("style", DRAWINGS)
+def test_output_has_mnist_geometry(digit, style):
+    out = to_mnist(draw_digit(digit, **DRAWINGS[style]))
+    assert out.shape == (28, 28) and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() == pytest.approx(1.0)
+    cy, cx = ndimage.center_of_mass(out)
+    assert abs(cy - CENTRE) <= 0.5 and abs(cx - CENTRE) <= 0.5
+    assert 19 <= ink_box_longer_side(out) <= 21
+    assert out[0].max() < 0.05 and out[:, 0].max() < 0.05  # white digit on a black field
+
+
+def test_same_digit_at_three_sizes_and_places_gives_nearly_the_same_image(predictor):
+    places = [dict(height=600, left=200, top=100, pen=24), dict(height=200, left=30, top=30, pen=8),
+              dict(height=350, left=420, top=420, pen=14)]
+    for digit in (2, 3, 5):
+        images = [to_mnist(draw_digit(digit, **p)) for p in places]
+        for other in images[1:]:
+            assert np.abs(images[0] - other).mean() < 0.05
+        assert {predictor.predict_mnist(np.stack(images))[i].digit for i in range(3)} == {digit}
+
+
+def test_thin_line_on_huge_canvas_still_reads_as_a_stroke(predictor):
+    image = draw_digit(7, canvas=2000, left=700, top=300, height=1400, pen=3)
+    out = to_mnist(image)
+    assert (out > 0.5).sum() >= 40  # a visible stroke, not a faint trace
+    assert predictor.predict(image).digit == 7
+
+
+@pytest.mark.parametrize("digit", range(10))
+def test_every_drawn_digit_is_read(predictor, digit):
+    assert predictor.predict(draw_digit(digit)).digit == digit
+
+
+def test_inverted_polarity_and_colours_give_the_same_result():
+    black_on_white = to_mnist(draw_digit(4))
+    white_on_black = to_mnist(draw_digit(4, ink=(255, 255, 255), paper=(0, 0, 0)))
+    blue_on_cream = to_mnist(draw_digit(4, ink=(20, 40, 160), paper=(250, 240, 215)))
+    assert np.abs(black_on_white - white_on_black).max() < 1e-3
+    assert np.abs(black_on_white - blue_on_cream).mean() < 0.03
+
+
+def test_transparent_sketchpad_layer_uses_alpha_as_ink():
+    layer = draw_digit(9, transparent=True)
+    assert np.asarray(layer)[..., 3].min() == 0
+    assert np.abs(to_mnist(layer) - to_mnist(draw_digit(9))).mean() < 0.01
+
+
+@pytest.mark.parametrize("kind", ["L", "I;16", "P", "CMYK", "LA", "float", "uint16 array", "bool array"])
+def test_many_image_modes_and_dtypes(kind, predictor):
+    rgb = draw_digit(3)
+    converted = {
+        "L": lambda: rgb.convert("L"),
+        "I;16": lambda: Image.fromarray((np.asarray(rgb.convert("L"), np.uint16) * 257)),
+        "P": lambda: rgb.convert("P"),
+        "CMYK": lambda: rgb.convert("CMYK"),
+        "LA": lambda: rgb.convert("LA"),
+        "float": lambda: np.asarray(rgb, np.float64) / 255,
+        "uint16 array": lambda: np.asarray(rgb.convert("L"), np.uint16) * 257,
+        "bool array": lambda: np.asarray(rgb.convert("L")) < 128,
+    }[kind]()
+    assert predictor.predict(converted).digit == 3
+
+
+def test_mnist_test_images_keep_the_models_accuracy(predictor, mnist_test):
+    n = 2000
+    raw = mnist_test.images[:n].numpy()
+    labels = mnist_test.labels[:n].numpy()
+    direct = (predictor.probabilities(raw / 255.0).argmax(1) == labels).mean()
+    processed = np.stack([to_mnist(x) for x in raw])
+    through = (predictor.probabilities(processed).argmax(1) == labels).mean()
+    assert through >= direct - 0.01
+
+
+@pytest.mark.parametrize("blank", [
+    np.zeros((800, 800, 4), np.uint8),  # fully transparent
+    np.full((800, 800, 3), 255, np.uint8),  # white
+    np.zeros((300, 300), np.uint8),  # black
+    np.full((50, 50), 0.5),  # uniform grey float
+])
+def test_nothing_to_read_raises_the_dedicated_error(blank):
+    with pytest.raises(NothingToRead, match="Draw a digit"):
+        to_mnist(blank)
+
+
+def test_single_pixel_and_specks_only_are_nothing_to_read():
+    canvas = np.full((800, 800), 255, np.uint8)
+    canvas[400, 400] = 0
+    with pytest.raises(NothingToRead):
+        to_mnist(canvas)
+    rng = np.random.default_rng(0)
+    for y, x in rng.integers(5, 795, size=(40, 2)):
+        canvas[y:y + 2, x:x + 2] = 0
+    with pytest.raises(NothingToRead):
+        to_mnist(canvas)
+
+
+def test_specks_around_a_digit_are_ignored(predictor):
+    image = np.asarray(draw_digit(1, left=350)).copy()
+    rng = np.random.default_rng(1)
+    for y, x in rng.integers(5, 795, size=(30, 2)):
+        image[y:y + 3, x:x + 3] = 0
+    clean = to_mnist(draw_digit(1, left=350))
+    assert predictor.predict(image).digit == 1
+    assert np.abs(to_mnist(image) - clean).mean() < 0.03
+
+
+def test_decompression_bomb_is_refused_from_the_header(tmp_path):
+    import resource
+    # A 30,000 × 30,000 PNG that compresses to a few hundred KB.
+    path = tmp_path / "bomb.png"
+    Image.new("1", (30_000, 30_000)).save(path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ImageProblem, match="megapixels"):
+        open_image(path)
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 200_000  # decoding it as 8-bit would take 900 MB
+
+
+@pytest.mark.parametrize("payload,message", [
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not an image|truncated|corrupt"),
+    (b"just some text\n", "not an image"),
+])
+def test_broken_files_say_what_is_wrong(payload, message):
+    with pytest.raises(ImageProblem, match=message):
+        open_image(payload)
+
+
+def test_truncated_png_and_first_frame_of_animated_gif():
+    buffer = io.BytesIO()
+    draw_digit(5).save(buffer, "PNG")
+    with pytest.raises(ImageProblem, match="truncated|corrupt"):
+        open_image(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    gif = io.BytesIO()
+    frames = [draw_digit(2).convert("P"), draw_digit(7).convert("P")]
+    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
+    image = open_image(gif.getvalue())
+    assert np.abs(to_mnist(image) - to_mnist(draw_digit(2))).mean() < 0.02

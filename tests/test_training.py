@@ -1,0 +1,78 @@
+"""The training engine and train.py on real MNIST."""
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from conftest import ROOT, python_env
+from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, train
+from mnist_mlp.weights import load_weights
+
+
+def test_one_epoch_on_5000_images_reaches_a_real_accuracy(mnist_train, mnist_test):
+    events: list[Progress] = []
+    result = train(TrainConfig(hidden=(256,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3),
+                   on_progress=events.append, train_split=mnist_train, test_split=mnist_test)
+    assert result.test_accuracy >= 0.90
+    assert result.train_samples == 5000
+    accuracy, _ = evaluate(result.model, mnist_test.images, mnist_test.labels)
+    assert accuracy == pytest.approx(result.test_accuracy)
+    assert events[-1].stage == "epoch" and events[-1].test_accuracy == result.test_accuracy
+    assert any(e.stage == "batch" for e in events)
+
+
+def test_same_seed_same_accuracy_and_augmentation_changes_it(mnist_train, mnist_test):
+    config = dict(hidden=(64,), epochs=1, limit_train=2000, seed=3, threads=1)
+    runs = [train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test).test_accuracy
+            for _ in range(2)]
+    augmented = train(TrainConfig(**config, augment=True), train_split=mnist_train, test_split=mnist_test)
+    assert runs[0] == runs[1]
+    assert augmented.test_accuracy != runs[0]
+
+
+def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
+    cancel = threading.Event()
+    batches = []
+
+    def on_progress(event):
+        batches.append(event.batch)
+        cancel.set()
+
+    with pytest.raises(TrainingCancelled):
+        train(TrainConfig(hidden=(32,), epochs=3), on_progress, cancel, mnist_train, mnist_test,
+              report_every=1)
+    assert batches == [1]
+
+
+@pytest.mark.parametrize("bad", [dict(epochs=0), dict(hidden=()), dict(hidden=(100000,)),
+                                 dict(lr=-1.0), dict(optimizer="lbfgs"), dict(dropout=1.0)])
+def test_invalid_configs_are_refused_before_anything_runs(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad).validate()
+
+
+def test_train_py_writes_loadable_weights_and_prints_the_json_contract(tmp_path, mnist_root):
+    out = tmp_path / "w.safetensors"
+    proc = subprocess.run(
+        [sys.executable, "train.py", "--preset", "default", "--hidden", "128", "--epochs", "1",
+         "--limit-train", "3000", "--seed", "1", "--batch-size", "64", "--lr", "4e-3", "--out", str(out)],
+        cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("epoch   1")
+    summary = json.loads(lines[-1])
+    assert set(summary) == {"test_accuracy", "epochs", "seconds", "weights"}
+    assert summary["epochs"] == 1 and summary["test_accuracy"] > 0.85
+    model, card = load_weights(out)
+    assert card["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
+    assert card["config"]["limit_train"] == 3000 and "--limit-train 3000" in card["command"]
+    assert len(card["training_data_sha256"]) == 64
+
+
+def test_train_py_rejects_bad_flags_with_a_message(tmp_path):
+    proc = subprocess.run([sys.executable, "train.py", "--epochs", "0", "--out", str(tmp_path / "x.safetensors")],
+                          cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "epochs must be" in proc.stderr
+    assert not (tmp_path / "x.safetensors").exists()

@@ -1,0 +1,85 @@
+"""Weights on disk: safetensors + card, atomic writes, clear refusals."""
+import json
+import os
+import pickle
+
+import pytest
+import torch
+
+from mnist_mlp.model import MLP
+from mnist_mlp.weights import WeightsError, card_path, load_weights, make_card, save_weights
+
+
+def saved(tmp_path, hidden=(32,)):
+    model = MLP(hidden=hidden).eval()
+    path = save_weights(model, make_card(model, command="test"), tmp_path / "m.safetensors")
+    return model, path
+
+
+def test_save_load_round_trip_gives_the_same_predictions(tmp_path):
+    model, path = saved(tmp_path)
+    loaded, card = load_weights(path)
+    x = torch.rand(4, 28, 28)
+    assert torch.equal(model(x), loaded(x))
+    assert card["architecture"]["hidden"] == [32]
+    assert json.loads(card_path(path).read_text())["parameters"] == model.parameter_count()
+    assert [p.name for p in tmp_path.iterdir()] and not list(tmp_path.glob("*.tmp"))
+
+
+def test_truncated_file_names_file_and_reason(tmp_path):
+    _, path = saved(tmp_path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(WeightsError, match=f"{path}.*not a valid safetensors"):
+        load_weights(path)
+
+
+def test_random_bytes_are_refused(tmp_path):
+    path = tmp_path / "junk.safetensors"
+    path.write_bytes(os.urandom(5000))
+    with pytest.raises(WeightsError, match="junk.safetensors"):
+        load_weights(path)
+
+
+def test_shapes_that_do_not_match_the_card_are_refused(tmp_path):
+    _, path = saved(tmp_path, hidden=(32,))
+    other = MLP(hidden=(48,))
+    from safetensors.torch import save_file
+    card = make_card(MLP(hidden=(32,)), command="test")
+    save_file(other.state_dict(), str(path), metadata={"mnist_mlp_card": json.dumps(card)})
+    with pytest.raises(WeightsError, match=r"layers.0.weight has shape \[48, 784\], expected \[32, 784\]"):
+        load_weights(path)
+
+
+def test_pickles_are_refused_without_being_unpickled(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch " + str(tmp_path / "pwned"),))
+
+    for name in ("model.pt", "model.safetensors"):
+        path = tmp_path / name
+        path.write_bytes(pickle.dumps(Boom()))
+        with pytest.raises(WeightsError, match="pickle"):
+            load_weights(path)
+    torch.save(MLP(hidden=(8,)).state_dict(), tmp_path / "real.pt")
+    with pytest.raises(WeightsError, match="pickle"):
+        load_weights(tmp_path / "real.pt")
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(WeightsError, match="no such weights file"):
+        load_weights(tmp_path / "absent.safetensors")
+
+
+def test_a_failed_save_leaves_the_old_file_untouched(tmp_path, monkeypatch):
+    _, path = saved(tmp_path)
+    before = path.read_bytes()
+
+    def crash(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_weights(MLP(hidden=(64,)), {"architecture": {}}, path)
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".*.tmp"))
