@@ -251,10 +251,11 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     return ndimage.shift(field, (CENTRE - cy, CENTRE - cx), order=1, mode="constant").astype(np.float32)
 
 
-def to_mnist(image) -> np.ndarray:
+def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     """PIL image or numpy array (grey/RGB/RGBA, any dtype and size) → float32 [28, 28] in [0, 1].
 
-    Raises NothingToRead when there is no digit to read.
+    Raises NothingToRead when there is no digit to read. Pass a dict as `stages` to receive the
+    intermediate images (ink, crop, strokes, box) — the About tab draws the pipeline from them.
     """
     if isinstance(image, Image.Image):
         if image.width * image.height > MAX_PIXELS:
@@ -264,6 +265,8 @@ def to_mnist(image) -> np.ndarray:
         if len(shape) >= 2 and shape[0] * shape[1] > MAX_PIXELS:
             raise ImageProblem(f"image is {shape[1]}×{shape[0]}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
     ink = ink_map(image)
+    if stages is not None:
+        stages["ink"] = ink
     # Find the digit on a small max-pooled copy (cheap; thin lines survive), then crop full size.
     factor = math.ceil(max(ink.shape) / SCAN_SIZE)
     rows, cols = digit_box(_max_pool(ink, factor))
@@ -272,6 +275,8 @@ def to_mnist(image) -> np.ndarray:
     # Contrast: the darkest stroke becomes full ink, paper noise below INK_THRESHOLD goes.
     ink = np.clip((ink / high - INK_THRESHOLD) / (1 - INK_THRESHOLD), 0, 1)
     ink = _crop(ink)
+    if stages is not None:
+        stages["crop"] = ink
     # Work at ~WORK_SIZE px: pool big drawings down (max keeps thin lines), enlarge tiny ones.
     length = max(ink.shape)
     if length > 2 * WORK_SIZE:
@@ -280,9 +285,13 @@ def to_mnist(image) -> np.ndarray:
         scale = WORK_SIZE / length
         ink = _resize(ink, max(1, round(ink.shape[0] * scale)), max(1, round(ink.shape[1] * scale)))
     ink = normalise_stroke(ink)
+    if stages is not None:
+        stages["strokes"] = ink
     h, w = ink.shape
     scale = BOX / max(h, w)
     digit = _resize(ink, max(1, round(h * scale)), max(1, round(w * scale)))
+    if stages is not None:
+        stages["box"] = digit
     digit = centre_by_mass(np.clip(digit, 0, None))
     high = float(digit.max())
     if not math.isfinite(high) or high <= 0:

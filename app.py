@@ -1,0 +1,58 @@
+"""Draw-a-digit demo: `python app.py [--host H] [--port P] [--share] [--auth user:pass] [--weights W]`.
+
+Hugging Face Spaces runs this file as is (PORT / GRADIO_SERVER_NAME come from the environment).
+"""
+import argparse
+import os
+import sys
+
+from mnist_mlp.inference import Predictor
+from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError
+
+
+def parse_auth(text):
+    user, sep, password = (text or "").partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("expected user:password")
+    return user, password
+
+
+def load_predictor(path):
+    """The requested weights; if they are broken, say which file and why and use the shipped ones."""
+    try:
+        return Predictor.load(path)
+    except WeightsError as error:
+        if os.path.abspath(path) == os.path.abspath(DEFAULT_WEIGHTS):
+            sys.exit(f"error: the shipped weights are unusable: {error}")
+        print(f"warning: {error}; using the shipped weights {DEFAULT_WEIGHTS} instead", file=sys.stderr)
+        return load_predictor(str(DEFAULT_WEIGHTS))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 for a container)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860))
+    p.add_argument("--share", action="store_true", help="also open a public gradio.live link (72 h)")
+    p.add_argument("--auth", type=parse_auth, default=os.environ.get("MNIST_APP_AUTH") or None,
+                   metavar="USER:PASSWORD", help="require a login (or set MNIST_APP_AUTH=user:password)")
+    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="weights file (.safetensors)")
+    p.add_argument("--data-dir", help="MNIST root for the Retrain tab (default $MNIST_ROOT, then ./data)")
+    p.add_argument("--allow-public-training", action="store_true",
+                   help="allow training/saving on a --share link without --auth")
+    args = p.parse_args(argv)
+    if isinstance(args.auth, str):  # from the environment
+        args.auth = parse_auth(args.auth)
+
+    from mnist_mlp.ui import CSS, build_demo  # gradio is slow to import: after the flags are checked
+
+    predictor = load_predictor(args.weights)
+    allow_training = not args.share or bool(args.auth) or args.allow_public_training
+    demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir)
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=args.auth,
+                max_file_size="10mb", css=CSS, show_error=True)
+
+
+if __name__ == "__main__":
+    main()

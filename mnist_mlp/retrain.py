@@ -1,0 +1,177 @@
+"""One background training run per server, for the Retrain tab (no Gradio in here).
+
+The run uses the same engine as `train.py`, in a thread with fewer torch threads than the machine
+has, so the Draw tab keeps answering. Its state is read as snapshots by any number of browsers.
+"""
+from __future__ import annotations
+
+import datetime
+import shutil
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data import load_mnist
+from .inference import Predictor
+from .training import Progress, TrainConfig, TrainingCancelled, TrainResult, evaluate, train
+from .weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, load_weights, make_card, save_weights
+
+MAX_MISTAKES_SHOWN = 24
+
+
+@dataclass
+class RunState:
+    status: str = "idle"  # idle | running | done | cancelled | failed
+    config: TrainConfig | None = None
+    started: float = 0.0
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    losses: list[tuple[float, float]] = field(default_factory=list)  # (fractional epoch, loss)
+    accuracies: list[tuple[int, float]] = field(default_factory=list)  # (epoch, test accuracy)
+    log: list[str] = field(default_factory=list)
+    message: str = ""
+    result: TrainResult | None = None
+    confusion: np.ndarray | None = None  # [true, predicted] counts on the test set
+    mistakes: list[tuple[np.ndarray, int, int]] = field(default_factory=list)  # (image, true, predicted)
+
+    @property
+    def running(self) -> bool:
+        return self.status == "running"
+
+
+class TrainingJob:
+    def __init__(self, predictor: Predictor, data_dir: str | None = None, threads: int | None = None,
+                 weights_dir: Path = WEIGHTS_DIR, default_weights: Path = DEFAULT_WEIGHTS):
+        self.predictor = predictor
+        self.data_dir = data_dir
+        # Leave at least one core to the prediction endpoints.
+        self.threads = threads or max(1, (torch.get_num_threads() or 2) - 1)
+        self.weights_dir = Path(weights_dir)
+        self.default_weights = Path(default_weights)
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._state = RunState()
+        self._thread: threading.Thread | None = None
+
+    def snapshot(self) -> RunState:
+        with self._lock:
+            s = self._state
+            return RunState(**{**s.__dict__, "losses": list(s.losses), "accuracies": list(s.accuracies),
+                               "log": list(s.log), "mistakes": list(s.mistakes)})
+
+    def start(self, config: TrainConfig) -> bool:
+        """Start a run in the background; False (and nothing started) if one is already running."""
+        config.validate()
+        with self._lock:
+            if self._state.running:
+                return False
+            self._cancel.clear()
+            self._state = RunState(status="running", config=config, started=time.time(),
+                                   epochs=config.epochs, message="loading MNIST …")
+            self._thread = threading.Thread(target=self._run, args=(config,), daemon=True,
+                                            name="retrain")
+            self._thread.start()
+        return True
+
+    def cancel(self) -> bool:
+        with self._lock:
+            if not self._state.running:
+                return False
+        self._cancel.set()
+        return True
+
+    def wait(self, timeout: float | None = None) -> RunState:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self.snapshot()
+
+    def _log(self, line: str) -> None:
+        self._state.log.append(f"{time.strftime('%H:%M:%S')}  {line}")
+        del self._state.log[:-200]
+
+    def _on_progress(self, event: Progress) -> None:
+        with self._lock:
+            s = self._state
+            s.epoch, s.batch, s.batches = event.epoch, event.batch, event.batches
+            s.losses.append((event.epoch - 1 + event.batch / event.batches, event.loss))
+            s.message = f"epoch {event.epoch}/{event.epochs}, batch {event.batch}/{event.batches}"
+            if event.stage == "epoch":
+                s.accuracies.append((event.epoch, event.test_accuracy))
+                self._log(f"epoch {event.epoch}: loss {event.loss:.4f}, test accuracy "
+                          f"{event.test_accuracy:.2%} ({event.elapsed:.1f} s)")
+
+    def _run(self, config: TrainConfig) -> None:
+        torch.set_num_threads(self.threads)  # this thread only: predictions keep their threads
+        try:
+            train_split = load_mnist("train", self.data_dir)
+            test_split = load_mnist("test", self.data_dir)
+            with self._lock:
+                self._log(f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images")
+            result = train(config, self._on_progress, self._cancel, train_split, test_split, report_every=5)
+            _, predicted = evaluate(result.model, test_split.images, test_split.labels)
+            truth = test_split.labels
+            confusion = torch.zeros(10, 10, dtype=torch.long)
+            confusion.index_put_((truth, predicted), torch.ones_like(truth), accumulate=True)
+            wrong = torch.nonzero(predicted != truth).flatten()[:MAX_MISTAKES_SHOWN].tolist()
+            mistakes = [(test_split.images[i].numpy(), int(truth[i]), int(predicted[i])) for i in wrong]
+            with self._lock:
+                s = self._state
+                s.result, s.confusion, s.mistakes = result, confusion.numpy(), mistakes
+                s.status = "done"
+                s.message = f"finished: test accuracy {result.test_accuracy:.2%} in {result.seconds:.1f} s"
+                self._log(s.message)
+        except TrainingCancelled:
+            with self._lock:
+                self._state.status = "cancelled"
+                self._state.message = "cancelled — the model in use is unchanged"
+                self._log(self._state.message)
+        except Exception as error:  # reported to the page; the server and the model in use stay
+            traceback.print_exc()
+            with self._lock:
+                self._state.status = "failed"
+                self._state.message = f"training failed: {error}"
+                self._log(self._state.message)
+
+    def _finished_result(self) -> TrainResult:
+        with self._lock:
+            result = self._state.result
+            if self._state.status != "done" or result is None:
+                raise ValueError("No finished training run yet — start one first.")
+            return result
+
+    def card(self) -> dict:
+        result = self._finished_result()
+        return make_card(result.model, result, command="Retrain tab: " + str(result.config.as_dict()),
+                         trained_in="retrain tab")
+
+    def use_result(self) -> str:
+        result = self._finished_result()
+        self.predictor.swap(result.model, self.card())
+        return f"Now predicting with the new model ({result.test_accuracy:.2%} on MNIST test)."
+
+    def save(self, make_default: bool = False) -> Path:
+        """Write the new weights atomically: a new file, or the default (after a backup)."""
+        result = self._finished_result()
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        if make_default:
+            if self.default_weights.exists():
+                backup = self.weights_dir / f"{self.default_weights.stem}.backup-{stamp}.safetensors"
+                shutil.copy2(self.default_weights, backup)
+                shutil.copy2(self.default_weights.with_suffix(".json"), backup.with_suffix(".json"))
+            target = self.default_weights
+        else:
+            target = self.weights_dir / f"retrained-{stamp}.safetensors"
+        return save_weights(result.model, self.card(), target)
+
+    def revert(self) -> str:
+        model, card = load_weights(self.default_weights)
+        self.predictor.swap(model, card, self.default_weights)
+        return f"Back to the default model ({card.get('test_accuracy', 0):.2%} on MNIST test)."

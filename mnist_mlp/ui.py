@@ -1,0 +1,446 @@
+"""The Gradio app: Draw, Upload, Retrain and About tabs. `app.py` only parses flags and launches.
+
+Stable API (see README): `predict` takes a sketchpad value, `predict_image` one image file; both
+return the gr.Label value. Training endpoints: `train` (start + stream), `cancel_training`, …
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw
+
+from .inference import Prediction, Predictor
+from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
+from .retrain import TrainingJob
+from .strokes import draw_digit
+from .training import PRESETS, TrainConfig, config_from_preset
+
+UNSURE_BELOW = 0.6  # top probability under this → say "not sure" and name the runner-up
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EMPTY_LABEL = "Draw a digit"
+
+# Gradio 6's sketchpad opens with no tool selected and ignores the first strokes until the
+# Brush button is clicked: click it for the visitor as soon as it exists.
+SELECT_BRUSH_JS = """
+() => {
+  let tries = 0;
+  const pick = () => {
+    const brush = [...document.querySelectorAll('button')].find(b =>
+      /brush/i.test((b.getAttribute('aria-label') || '') + ' ' + (b.title || '')));
+    if (brush) { brush.click(); return true; }
+    return false;
+  };
+  const timer = setInterval(() => { if (pick() || ++tries > 100) clearInterval(timer); }, 100);
+}
+"""
+
+CSS = """
+#seen img { image-rendering: pixelated; }
+.note { font-size: 1.1em; }
+"""
+
+
+# ---------------------------------------------------------------- turning inputs into images
+
+def sketch_image(value):
+    """A gr.Sketchpad value (dict of background/layers/composite) → the image to read.
+
+    The browser sends an opaque composite (black strokes on white); API callers may send only
+    layers (strokes on transparency) or a bare image. Anything else is a clear error.
+    """
+    if value is None:
+        raise NothingToRead()
+    if isinstance(value, (np.ndarray, Image.Image)):
+        return value
+    if not isinstance(value, dict):
+        raise ImageProblem(f"expected a sketchpad value (a dict with 'composite'), got {type(value).__name__}")
+    composite = value.get("composite")
+    if composite is not None:
+        return _as_image(composite)
+    layers = [_as_array(layer) for layer in (value.get("layers") or []) if layer is not None]
+    layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4]
+    if layers and len({layer.shape for layer in layers}) == 1:
+        return np.maximum.reduce(layers)  # strokes of all layers, on transparency
+    if value.get("background") is not None:
+        return _as_image(value["background"])
+    raise NothingToRead()
+
+
+def _as_array(value) -> np.ndarray:
+    image = _as_image(value)
+    return np.asarray(image) if isinstance(image, Image.Image) else np.asarray(image)
+
+
+def _as_image(value):
+    if isinstance(value, (np.ndarray, Image.Image)):
+        return value
+    if isinstance(value, (str, Path)):
+        return open_image(value)
+    raise ImageProblem(f"unexpected sketchpad content of type {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- presenting a prediction
+
+def label_value(prediction: Prediction) -> dict[str, float]:
+    return {str(d): float(p) for d, p in enumerate(prediction.probabilities)}
+
+
+def note_for(prediction: Prediction) -> str:
+    (first, p1), (second, _) = prediction.top(2)
+    if p1 < UNSURE_BELOW:
+        return f"**Not sure — is it a {first} or a {second}?** ({p1:.0%} vs the rest)"
+    return f"Looks like a **{first}** ({p1:.0%} sure)."
+
+
+def enlarge(image28: np.ndarray, cell: int = 10) -> np.ndarray:
+    """28×28 floats → a big RGB picture with visible pixels and a faint grid."""
+    big = np.kron((np.clip(image28, 0, 1) * 255).astype(np.uint8), np.ones((cell, cell), np.uint8))
+    rgb = np.stack([big] * 3, axis=-1)
+    rgb[::cell, :, :] = np.maximum(rgb[::cell, :, :], 40)
+    rgb[:, ::cell, :] = np.maximum(rgb[:, ::cell, :], 40)
+    return rgb
+
+
+class DemoLogic:
+    """The functions behind the UI and the API, separate from layout so tests can call them."""
+
+    def __init__(self, predictor: Predictor):
+        self.predictor = predictor
+
+    def _read(self, get_image):
+        try:
+            prediction = self.predictor.predict(get_image())
+        except NothingToRead as error:
+            return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, str(error)
+        except ImageProblem as error:
+            return f"Can't read that image: {error}", None, f"**Can't read that image:** {error}"
+        return label_value(prediction), enlarge(prediction.image), note_for(prediction)
+
+    def predict_sketch(self, value):
+        """→ (label value, what the model saw, note). Empty canvas → 'Draw a digit'."""
+        return self._read(lambda: sketch_image(value))
+
+    def predict_file(self, path):
+        if not path:
+            return "Upload a photo of one digit", None, "Upload, paste or take a photo of one handwritten digit."
+        return self._read(lambda: open_image(path))
+
+    def predict_sketch_label(self, value):
+        return self.predict_sketch(value)[0]
+
+    def predict_file_label(self, path):
+        return self.predict_file(path)[0]
+
+
+# ---------------------------------------------------------------- About tab
+
+def pipeline_figure(image) -> Image.Image:
+    """The preprocessing stages of one drawing, side by side, each shown at the same height."""
+    stages: dict = {}
+    final = to_mnist(image, stages)
+    canvas = np.asarray(image.convert("L")) if isinstance(image, Image.Image) else image
+    panels = [("your drawing", canvas / 255.0, True), ("ink, cropped", stages["crop"], False),
+              ("strokes normalised", stages["strokes"], False), ("longer side → 20 px", stages["box"], False),
+              ("centred by mass in 28×28", final, False)]
+    size, gap, caption = 180, 14, 22
+    figure = Image.new("RGB", (len(panels) * (size + gap) + gap, size + caption + gap), "white")
+    draw = ImageDraw.Draw(figure)
+    for i, (title, array, is_canvas) in enumerate(panels):
+        pixels = (np.clip(array, 0, 1) * 255).astype(np.uint8)
+        panel = Image.fromarray(pixels if is_canvas else pixels)
+        h, w = pixels.shape
+        scale = size / max(h, w)
+        resample = Image.NEAREST if max(h, w) <= 40 else Image.BILINEAR
+        panel = panel.resize((max(1, round(w * scale)), max(1, round(h * scale))), resample)
+        box = Image.new("RGB", (size, size), (235, 235, 235) if is_canvas else (0, 0, 0))
+        box.paste(panel, ((size - panel.width) // 2, (size - panel.height) // 2))
+        x = gap + i * (size + gap)
+        figure.paste(box, (x, gap))
+        draw.text((x, gap + size + 4), title, fill=(30, 30, 30))
+    return figure
+
+
+def about_markdown(card: dict) -> str:
+    arch = card.get("architecture", {})
+    layers = " → ".join(["784", *map(str, arch.get("hidden", [])), "10"])
+    accuracy = card.get("test_accuracy")
+    lines = [
+        "## The model",
+        f"A multilayer perceptron, **{layers}** ({arch.get('activation', 'relu')}, dropout "
+        f"{arch.get('dropout', 0)}), **{card.get('parameters', 0):,} parameters**. No convolutions: "
+        "every pixel is one input.",
+        "",
+        f"- MNIST test accuracy: **{accuracy:.2%}** on the 10,000 test images" if accuracy else "- MNIST test accuracy: not recorded",
+        f"- Trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
+        f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}, on {card.get('date', '?')}"
+        f" with torch {card.get('torch_version', '?')}",
+        f"- Command: `{card.get('command', '?')}`",
+        "",
+        "## What happens to your drawing",
+        "The network only ever saw MNIST digits, so your drawing is made into what MNIST would have "
+        "made of it: the ink is found (dark on light, light on dark, or the alpha of a transparent "
+        "layer), specks are dropped, the stroke width is brought to MNIST's ~2–3 px, the digit is "
+        "scaled so its longer side is 20 px (anti-aliased, keeping its shape), and it is placed in a "
+        "28×28 field with its centre of mass at the centre. The **What the model sees** image on the "
+        "Draw tab is exactly the network's input.",
+    ]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the app
+
+def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: str | None = None,
+               training_threads: int | None = None, job: TrainingJob | None = None) -> gr.Blocks:
+    """The whole UI. `allow_training=False` (public link without auth) refuses training and saving
+    on the server, not only in the page."""
+    logic = DemoLogic(predictor)
+    job = job or TrainingJob(predictor, data_dir=data_dir, threads=training_threads)
+    examples = ensure_examples()
+
+    with gr.Blocks(title="Draw a digit — MNIST MLP") as demo:
+        gr.Markdown("# Draw a digit\nA small PyTorch multilayer perceptron reads your handwriting.")
+        with gr.Tabs():
+            with gr.Tab("Draw", id="draw"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        sketch = gr.Sketchpad(
+                            label="Draw one digit (0–9)", type="numpy", image_mode="RGBA", format="png",
+                            canvas_size=(800, 800), brush=gr.Brush(default_size=36, colors=["#000000"],
+                                                                   color_mode="fixed"),
+                            layers=False, transforms=(), height=560, elem_id="sketch")
+                        clear = gr.Button("Clear", variant="secondary")
+                    with gr.Column(scale=2):
+                        label = gr.Label(value=EMPTY_LABEL, num_top_classes=3, label="Prediction", elem_id="label")
+                        note = gr.Markdown("Draw a digit on the canvas.", elem_classes="note", elem_id="note")
+                        seen = gr.Image(label="What the model sees (28×28)", interactive=False, elem_id="seen",
+                                        height=280, width=280, buttons=[])
+                gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
+                sketch.change(logic.predict_sketch, sketch, [label, seen, note], trigger_mode="always_last",
+                              show_progress="hidden", api_visibility="private")
+                clear.click(lambda: (None, EMPTY_LABEL, None, "Draw a digit on the canvas."), None,
+                            [sketch, label, seen, note], api_visibility="private")
+
+            with gr.Tab("Upload", id="upload"):
+                with gr.Row():
+                    upload = gr.Image(label="A photo or scan of one handwritten digit", type="filepath",
+                                      sources=["upload", "webcam", "clipboard"], elem_id="upload")
+                    with gr.Column():
+                        upload_label = gr.Label(num_top_classes=3, label="Prediction")
+                        upload_note = gr.Markdown("Upload, paste or take a photo of one digit.")
+                        upload_seen = gr.Image(label="What the model sees (28×28)", interactive=False,
+                                               height=280, width=280, buttons=[])
+                upload.change(logic.predict_file, upload, [upload_label, upload_seen, upload_note],
+                              show_progress="hidden", api_visibility="private")
+
+            with gr.Tab("Retrain", id="retrain"):
+                retrain_tab(job, allow_training)
+
+            with gr.Tab("About", id="about"):
+                about = gr.Markdown(about_markdown(predictor.card))
+                gr.Image(pipeline_figure(Image.open(examples[0])), label="The pipeline on an example",
+                         interactive=False, buttons=[])
+                demo.load(lambda: about_markdown(predictor.card), None, about, api_visibility="private")
+
+        # The stable API: two endpoints that return just the gr.Label value.
+        api_sketch_label = gr.Label(visible=False)
+        gr.Button(visible=False).click(logic.predict_sketch_label, sketch, api_sketch_label, api_name="predict")
+        api_image = gr.Image(type="filepath", visible=False)
+        gr.Button(visible=False).click(logic.predict_file_label, api_image, api_sketch_label,
+                                       api_name="predict_image")
+        demo.load(None, None, None, js=SELECT_BRUSH_JS)
+    return demo
+
+
+def ensure_examples() -> list[Path]:
+    """Example drawings for gr.Examples, drawn once with the same strokes the tests use."""
+    EXAMPLES_DIR.mkdir(exist_ok=True)
+    paths = []
+    for digit, style in ((3, dict(pen=28, slant=0.15)), (7, dict(pen=36, height=420, left=220)),
+                         (5, dict(pen=22, height=380, left=300, top=260))):
+        path = EXAMPLES_DIR / f"drawn-{digit}.png"
+        if not path.exists():
+            draw_digit(digit, **style).save(path)
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------- Retrain tab
+
+PUBLIC_LINK_MESSAGE = ("Training is disabled on this public link: anyone with the link could use the "
+                       "server's CPU and replace its model. Run the app with `--auth user:password` or "
+                       "`--allow-public-training` to enable it.")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    parts = [p for p in str(text).replace(",", " ").split() if p]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"hidden layer sizes must be whole numbers like '512, 256', not {text!r}") from None
+    if not sizes:
+        raise ValueError("give at least one hidden layer size, e.g. '512, 256'")
+    return sizes
+
+
+def config_from_controls(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset,
+                         seed) -> TrainConfig:
+    """Controls → a validated TrainConfig; ValueError with a readable message otherwise."""
+    def whole(value, name):
+        if value is None or float(value) != int(float(value)):
+            raise ValueError(f"{name} must be a whole number")
+        return int(float(value))
+
+    config = config_from_preset(
+        preset or "fast", hidden=parse_hidden(hidden), dropout=float(dropout), epochs=whole(epochs, "epochs"),
+        batch_size=whole(batch_size, "batch size"), lr=float(lr), optimizer=optimizer, augment=bool(augment),
+        limit_train=whole(subset, "training subset"), seed=whole(seed, "seed"))
+    return config.validate()
+
+
+def progress_html(state) -> str:
+    if state.status == "idle":
+        return "<p>No training yet.</p>"
+    done = ((state.epoch - 1) * max(state.batches, 1) + state.batch) / max(state.epochs * max(state.batches, 1), 1)
+    if state.status == "done":
+        done = 1.0
+    return (f"<progress value='{done:.3f}' max='1' style='width:100%;height:1.2em'></progress>"
+            f"<p id='train-status'><b>{state.status}</b> — {state.message}</p>")
+
+
+def curves(state) -> tuple[pd.DataFrame, pd.DataFrame]:
+    loss = pd.DataFrame(state.losses, columns=["epoch", "loss"])
+    accuracy = pd.DataFrame(state.accuracies, columns=["epoch", "test accuracy"])
+    return loss, accuracy
+
+
+def confusion_image(confusion: np.ndarray | None) -> Image.Image | None:
+    if confusion is None:
+        return None
+    cell, margin = 44, 40
+    size = margin + 10 * cell
+    image = Image.new("RGB", (size, size), "white")
+    draw = ImageDraw.Draw(image)
+    rows = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
+    for t in range(10):
+        draw.text((12, margin + t * cell + cell // 2 - 6), str(t), fill="black")
+        draw.text((margin + t * cell + cell // 2 - 3, 12), str(t), fill="black")
+        for p in range(10):
+            share = rows[t, p]
+            shade = int(255 - 200 * (share if t == p else min(1.0, share * 20)))
+            colour = (shade, shade, 255) if t == p else (255, shade, shade)
+            x, y = margin + p * cell, margin + t * cell
+            draw.rectangle((x, y, x + cell - 2, y + cell - 2), fill=colour)
+            draw.text((x + 6, y + cell // 2 - 6), str(int(confusion[t, p])), fill="black")
+    draw.text((margin, size - 14), "rows: true digit, columns: predicted", fill=(90, 90, 90))
+    return image
+
+
+def mistakes_gallery(state) -> list:
+    return [(enlarge(image / 255.0, 4), f"true {t} → predicted {p}") for image, t, p in state.mistakes]
+
+
+def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
+    fast = {**TrainConfig().as_dict(), **PRESETS["fast"]}
+    if not allow_training:
+        gr.Markdown(f"### Retraining is off\n{PUBLIC_LINK_MESSAGE}")
+    gr.Markdown("Train a new network on MNIST with the same engine as `train.py`. The Draw tab keeps "
+                "answering with the current model until you choose **Use this model**.")
+    with gr.Row():
+        preset = gr.Dropdown(["fast", "default", "best"], value="fast", label="Preset",
+                             info="fast: 98 % in seconds; best: the shipped recipe (long)")
+        hidden = gr.Textbox(", ".join(map(str, fast["hidden"])), label="Hidden layer sizes", info="e.g. 512, 256")
+        dropout = gr.Number(fast["dropout"], label="Dropout", minimum=0, maximum=0.95, step=0.05)
+        epochs = gr.Number(fast["epochs"], label="Epochs", precision=0)
+        batch_size = gr.Number(fast["batch_size"], label="Batch size", precision=0)
+    with gr.Row():
+        lr = gr.Number(fast["lr"], label="Learning rate")
+        optimizer = gr.Dropdown(["adam", "adamw", "sgd"], value=fast["optimizer"], label="Optimizer")
+        augment = gr.Checkbox(fast["augment"], label="Augment (distort training digits)")
+        subset = gr.Number(60000, label="Training images (subset for a quick run)", precision=0)
+        seed = gr.Number(0, label="Seed", precision=0)
+    controls = [preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed]
+
+    def fill_preset(name):
+        values = {**TrainConfig().as_dict(), **PRESETS[name]}
+        return (", ".join(map(str, values["hidden"])), values["dropout"], values["epochs"],
+                values["batch_size"], values["lr"], values["optimizer"], values["augment"])
+
+    preset.change(fill_preset, preset, [hidden, dropout, epochs, batch_size, lr, optimizer, augment],
+                  api_visibility="private")
+    with gr.Row():
+        start = gr.Button("Start training", variant="primary", interactive=allow_training)
+        cancel = gr.Button("Cancel", variant="stop", interactive=allow_training)
+    progress = gr.HTML(progress_html(job.snapshot()), elem_id="train-progress")
+    with gr.Row():
+        loss_plot = gr.LinePlot(x="epoch", y="loss", title="Training loss", height=250)
+        accuracy_plot = gr.LinePlot(x="epoch", y="test accuracy", title="Test accuracy", height=250)
+    log = gr.Textbox(label="Log", lines=6, max_lines=12, interactive=False)
+    with gr.Row():
+        confusion = gr.Image(label="Confusion matrix (MNIST test)", interactive=False, buttons=[])
+        mistakes = gr.Gallery(label="Misclassified test digits", columns=6, height=300)
+    with gr.Row():
+        use = gr.Button("Use this model", interactive=allow_training)
+        make_default = gr.Checkbox(False, label="Save as the default model (keeps a backup)")
+        save = gr.Button("Save", interactive=allow_training)
+        revert = gr.Button("Revert to the default model", interactive=allow_training)
+    status = gr.Markdown("", elem_id="retrain-status")
+    outputs = [progress, loss_plot, accuracy_plot, log, confusion, mistakes, status]
+    started_lock = threading.Lock()
+
+    def view(state, message=""):
+        loss, accuracy = curves(state)
+        return (progress_html(state), loss, accuracy, "\n".join(state.log), confusion_image(state.confusion),
+                mistakes_gallery(state), message)
+
+    def train_stream(*values):
+        """Start a run (or follow the one already running) and stream its progress."""
+        if not allow_training:
+            yield view(job.snapshot(), PUBLIC_LINK_MESSAGE)
+            return
+        try:
+            config = config_from_controls(*values)
+        except (ValueError, TypeError) as error:
+            yield view(job.snapshot(), f"**Not started:** {error}")
+            return
+        with started_lock:
+            started = job.start(config)
+        message = "Training…" if started else "**Training already running** (started elsewhere) — showing its progress."
+        while True:
+            state = job.snapshot()
+            if not state.running:
+                break
+            yield view(state, message)
+            job.wait(0.5)
+        final = {"done": f"**Done:** {state.message}. Use it, save it, or train again.",
+                 "cancelled": f"**Cancelled** — {state.message}", "failed": f"**Failed:** {state.message}"}
+        yield view(state, final.get(state.status, state.message))
+
+    def cancel_training():
+        if not allow_training:
+            return PUBLIC_LINK_MESSAGE
+        return "Cancelling…" if job.cancel() else "Nothing is training."
+
+    def guarded(action):
+        def run(*args):
+            if not allow_training:
+                return PUBLIC_LINK_MESSAGE
+            try:
+                return action(*args)
+            except (ValueError, OSError) as error:
+                return f"**{error}**"
+        return run
+
+    def save_model(as_default):
+        path = job.save(bool(as_default))
+        return f"Saved to `{path.name}`" + (" as the new default (the old one is backed up)." if as_default else ".")
+
+    start.click(train_stream, controls, outputs, api_name="train", concurrency_limit=None,
+                show_progress="hidden")
+    cancel.click(cancel_training, None, status, api_name="cancel_training", concurrency_limit=None)
+    use.click(guarded(job.use_result), None, status, api_name="use_trained_model")
+    save.click(guarded(save_model), make_default, status, api_name="save_trained_model")
+    revert.click(guarded(job.revert), None, status, api_name="revert_model")
