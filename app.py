@@ -3,6 +3,8 @@
 Hugging Face Spaces runs this file as is (PORT / GRADIO_SERVER_NAME come from the environment).
 """
 import argparse
+import contextlib
+import io
 import os
 import sys
 
@@ -50,8 +52,20 @@ def main(argv=None):
     allow_training = not args.share or bool(args.auth) or args.allow_public_training
     demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir)
     demo.queue(default_concurrency_limit=4, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=args.auth,
-                max_file_size="10mb", css=CSS, show_error=True)
+    # Gradio prints a multi-line how-to when the share tunnel fails (no internet): say it in one
+    # line instead and keep serving locally.
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=args.auth,
+                        max_file_size="10mb", css=CSS, show_error=True, prevent_thread_lock=True)
+    except OSError as error:  # e.g. the port is taken
+        sys.exit(f"error: {error}")
+    print(f"* Running on local URL:  {demo.local_url}", flush=True)
+    if args.share:
+        print(f"* Running on public URL: {demo.share_url}" if demo.share_url else
+              "* Public link unavailable (could not reach Gradio's share server); serving locally only.",
+              flush=True)
+    demo.block_thread()
 
 
 if __name__ == "__main__":

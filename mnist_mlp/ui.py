@@ -227,6 +227,7 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
                     upload = gr.Image(label="A photo or scan of one handwritten digit", type="filepath",
+                                      image_mode=None,  # Gradio then reads only the header; we decode
                                       sources=["upload", "webcam", "clipboard"], elem_id="upload")
                     with gr.Column():
                         upload_label = gr.Label(num_top_classes=3, label="Prediction")
@@ -248,7 +249,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
         # The stable API: two endpoints that return just the gr.Label value.
         api_sketch_label = gr.Label(visible=False)
         gr.Button(visible=False).click(logic.predict_sketch_label, sketch, api_sketch_label, api_name="predict")
-        api_image = gr.Image(type="filepath", visible=False)
+        # A plain file (not gr.Image) so the bytes reach our own safe decoder undecoded.
+        api_image = gr.File(type="filepath", visible=False)
         gr.Button(visible=False).click(logic.predict_file_label, api_image, api_sketch_label,
                                        api_name="predict_image")
         demo.load(None, None, None, js=SELECT_BRUSH_JS)

@@ -1,0 +1,113 @@
+"""The Gradio app: in-process logic, and the real HTTP API through gradio_client."""
+import json
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from conftest import RunningApp
+from mnist_mlp.strokes import draw_digit
+from mnist_mlp.ui import EMPTY_LABEL, DemoLogic, build_demo, sketch_image
+
+
+def sketch_value(image_rgba: Image.Image, as_layer: bool):
+    """What the browser's sketchpad sends: an opaque composite, or strokes as a transparent layer."""
+    array = np.asarray(image_rgba)
+    if as_layer:
+        return {"background": None, "layers": [array], "composite": None}
+    white = Image.new("RGBA", image_rgba.size, (255, 255, 255, 255))
+    return {"background": None, "layers": [array], "composite": np.asarray(Image.alpha_composite(white, image_rgba))}
+
+
+@pytest.fixture(scope="module")
+def logic(predictor):
+    return DemoLogic(predictor)
+
+
+@pytest.mark.parametrize("as_layer", [False, True])
+@pytest.mark.parametrize("digit", [2, 6, 9])
+def test_sketchpad_values_are_read(logic, digit, as_layer):
+    label, seen, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
+    assert max(label, key=label.get) == str(digit)
+    assert seen.shape == (280, 280, 3) and seen.max() == 255
+    assert str(digit) in note
+
+
+@pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None},
+                                   {"composite": np.zeros((800, 800, 4), np.uint8)}])
+def test_empty_canvas_says_draw_a_digit(logic, value):
+    label, seen, note = logic.predict_sketch(value)
+    assert label == EMPTY_LABEL and seen is None and "Draw a digit" in note
+
+
+@pytest.mark.parametrize("value", [42, "not a dict", {"composite": 3}, {"layers": "x"},
+                                   {"composite": np.full((5, 5, 4), np.nan)}])
+def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
+    label, seen, note = logic.predict_sketch(value)
+    assert isinstance(label, str) and seen is None and note
+
+
+def test_unsure_predictions_name_the_runner_up(logic, predictor):
+    from mnist_mlp.inference import Prediction
+    from mnist_mlp.ui import note_for
+    probs = [0.0] * 10
+    probs[4], probs[9] = 0.45, 0.4
+    assert note_for(Prediction(4, 0.45, probs, np.zeros((28, 28)))) .startswith("**Not sure — is it a 4 or a 9?")
+
+
+def test_build_demo_registers_the_api_contract(predictor):
+    demo = build_demo(predictor)
+    names = {dep.get("api_name") for dep in demo.config["dependencies"]}
+    assert {"predict", "predict_image", "train", "cancel_training"} <= names
+
+
+def test_http_api_predicts_drawn_digits(app_server, tmp_path):
+    client = app_server.client()
+    for digit in (0, 3, 7):
+        path = tmp_path / f"{digit}.png"
+        draw_digit(digit, transparent=True).save(path)
+        result = client.predict({"background": None, "layers": [], "composite": handle_file(str(path))},
+                                api_name="/predict")
+        assert result["label"] == str(digit), result
+        confidences = [c["confidence"] for c in result["confidences"]]
+        assert len(confidences) == 10 and confidences == sorted(confidences, reverse=True)
+        assert sum(confidences) == pytest.approx(1, abs=1e-4)
+        photo = tmp_path / f"photo{digit}.jpg"
+        draw_digit(digit, ink=(30, 30, 90), paper=(235, 230, 220), pen=14).save(photo, quality=85)
+        assert client.predict(handle_file(str(photo)), api_name="/predict_image")["label"] == str(digit)
+
+
+def test_http_api_answers_bad_input_with_a_message(app_server, tmp_path):
+    client = app_server.client()
+    blank = tmp_path / "blank.png"
+    Image.new("RGBA", (800, 800), (0, 0, 0, 0)).save(blank)
+    result = client.predict({"background": None, "layers": [], "composite": handle_file(str(blank))},
+                            api_name="/predict")
+    assert result["label"] == EMPTY_LABEL
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 300)
+    result = client.predict(handle_file(str(junk)), api_name="/predict_image")
+    assert "Can't read that image" in result["label"]
+    # still serving
+    good = tmp_path / "one.png"
+    draw_digit(1).save(good)
+    assert client.predict(handle_file(str(good)), api_name="/predict_image")["label"] == "1"
+
+
+def test_share_without_internet_keeps_serving_locally(tmp_path):
+    app = RunningApp("--share")
+    try:
+        image = tmp_path / "four.png"
+        draw_digit(4).save(image)
+        assert app.client().predict(handle_file(str(image)), api_name="/predict_image")["label"] == "4"
+        import time
+        for _ in range(60):  # the tunnel attempt finishes after the server is up
+            if "Public" in app.output():
+                break
+            time.sleep(0.5)
+        output = app.output()
+        assert "Traceback" not in output and "Running on local URL" in output
+        assert app.proc.poll() is None
+    finally:
+        app.stop()
