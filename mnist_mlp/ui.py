@@ -222,7 +222,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                 sketch.change(logic.predict_sketch, sketch, [label, seen, note], trigger_mode="always_last",
                               show_progress="hidden", api_visibility="private")
                 clear.click(lambda: (None, EMPTY_LABEL, None, "Draw a digit on the canvas."), None,
-                            [sketch, label, seen, note], api_visibility="private")
+                            [sketch, label, seen, note], api_visibility="private"
+                            ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
 
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():

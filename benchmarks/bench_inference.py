@@ -1,0 +1,61 @@
+"""Preprocess + predict latency of one 800×800 canvas, and batch throughput.
+
+    python benchmarks/bench_inference.py [--weights W] [--runs 300]
+
+Last line: one JSON object with p50_ms, p99_ms and images_per_second.
+"""
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+from mnist_mlp.inference import Predictor  # noqa: E402
+from mnist_mlp.preprocess import to_mnist  # noqa: E402
+from mnist_mlp.strokes import draw_digit  # noqa: E402
+from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
+    p.add_argument("--runs", type=int, default=300)
+    p.add_argument("--batch", type=int, default=1000)
+    args = p.parse_args()
+    predictor = Predictor.load(args.weights)
+    # What the browser sends: an opaque RGBA composite, black strokes on white, as a numpy array.
+    canvases = [np.asarray(draw_digit(d % 10, pen=36, left=150 + 10 * d, top=120, height=520).convert("RGBA"))
+                for d in range(10)]
+    for canvas in canvases:  # warm-up
+        predictor.predict(canvas)
+    times = []
+    for i in range(args.runs):
+        start = time.perf_counter()
+        predictor.predict(canvases[i % 10])
+        times.append((time.perf_counter() - start) * 1000)
+    pre = []
+    for i in range(args.runs):
+        start = time.perf_counter()
+        to_mnist(canvases[i % 10])
+        pre.append((time.perf_counter() - start) * 1000)
+    batch = np.stack([to_mnist(canvases[i % 10]) for i in range(args.batch)])
+    start = time.perf_counter()
+    predictor.predict_mnist(batch)
+    forward_per_second = args.batch / (time.perf_counter() - start)
+    start = time.perf_counter()
+    predictor.predict_mnist(np.stack([to_mnist(canvases[i % 10]) for i in range(args.batch)]))
+    end_to_end_per_second = args.batch / (time.perf_counter() - start)
+    result = {"p50_ms": round(float(np.percentile(times, 50)), 3), "p99_ms": round(float(np.percentile(times, 99)), 3),
+              "preprocess_p50_ms": round(float(np.percentile(pre, 50)), 3),
+              "batched_forward_images_per_second": round(forward_per_second),
+              "canvases_per_second_preprocess_and_batched_predict": round(end_to_end_per_second),
+              "runs": args.runs, "weights": args.weights}
+    print(f"one 800×800 canvas, preprocess + predict: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""A real browser (Debian's chromium via Playwright) draws on the sketchpad like a person."""
+import shutil
+import time
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from mnist_mlp.strokes import stroke_paths
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required (apt-get install -y chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def drawing_area(page):
+    """The white square of the canvas on screen (the canvas element is wider than the drawing)."""
+    box = page.locator("#sketch canvas").first.bounding_box()
+    side = min(box["width"], box["height"])
+    return box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2, side
+
+
+def draw(page, digit):
+    left, top, side = drawing_area(page)
+    # the digit as a person draws it: about 60 % of the canvas height, a little off-centre
+    for path in stroke_paths(digit, left + side * 0.3, top + side * 0.15, side * 0.6):
+        page.mouse.move(*path[0])
+        page.mouse.down()
+        for point in path[1::2] + path[-1:]:
+            page.mouse.move(*point, steps=2)
+        page.mouse.up()
+
+
+LABEL = "#label [data-testid=label-output-value]"
+
+
+def label_text(page):
+    return page.locator(LABEL).inner_text().strip() if page.locator(LABEL).count() else ""
+
+
+def wait_for_label(page, expected, timeout=30):
+    try:
+        page.wait_for_function("([sel, want]) => document.querySelector(sel)?.innerText.trim() === want",
+                               arg=[LABEL, expected], timeout=timeout * 1000)
+        return True
+    except Exception:
+        return False
+
+
+def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    try:
+        page.goto(app_server.url)
+        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        time.sleep(1.5)  # the page's own script selects the brush; the test never clicks a tool
+        started = time.time()
+        draw(page, 3)
+        print(f"drawn in {time.time() - started:.1f} s")
+        assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
+        print(f"drawn and read in {time.time() - started:.1f} s")
+        assert "3" in page.locator("#note").inner_text()
+        assert page.locator("#seen img").count() == 1
+        page.screenshot(path=str(artifacts / "draw-3.png"))
+        page.get_by_role("button", name="Clear", exact=True).click()
+        assert wait_for_label(page, "Draw a digit"), f"label shows {label_text(page)!r}"
+        draw(page, 7)
+        assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
+        page.screenshot(path=str(artifacts / "draw-7.png"))
+    finally:
+        page.close()
