@@ -40,6 +40,7 @@ def main(argv=None):
                    metavar="USER:PASSWORD", help="require a login (or set MNIST_APP_AUTH=user:password)")
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="weights file (.safetensors)")
     p.add_argument("--data-dir", help="MNIST root for the Retrain tab (default $MNIST_ROOT, then ./data)")
+    p.add_argument("--save-dir", help="where the Retrain tab saves new weights (default: beside --weights)")
     p.add_argument("--allow-public-training", action="store_true",
                    help="allow training/saving on a --share link without --auth")
     args = p.parse_args(argv)
@@ -50,7 +51,7 @@ def main(argv=None):
 
     predictor = load_predictor(args.weights)
     allow_training = not args.share or bool(args.auth) or args.allow_public_training
-    demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir)
+    demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir, save_dir=args.save_dir)
     demo.queue(default_concurrency_limit=4, max_size=64)
     # Gradio prints a multi-line how-to when the share tunnel fails (no internet): say it in one
     # line instead and keep serving locally.

@@ -6,11 +6,13 @@
 """
 import argparse
 import json
+import os
 import sys
 
 from tqdm import tqdm
 
-from mnist_mlp.training import PRESETS, TrainingCancelled, config_from_preset, is_main_process, train
+from mnist_mlp.training import (PRESETS, TrainingCancelled, config_from_preset, finish_distributed,
+                                is_main_process, train)
 from mnist_mlp.weights import DEFAULT_WEIGHTS, make_card, save_weights
 
 
@@ -65,9 +67,10 @@ def main(argv=None):
         sys.exit("training cancelled; no weights written")
     except KeyboardInterrupt:
         sys.exit("\ninterrupted; no weights written")  # the old weights file is untouched
-    main_process = is_main_process()
+    finish_distributed()
     if main_process:
-        card = make_card(result.model, result, preset=args.preset)
+        card = make_card(result.model, result, preset=args.preset,
+                         processes=int(os.environ.get("WORLD_SIZE", "1")))
         path = save_weights(result.model, card, args.out)
         print(json.dumps({"test_accuracy": result.test_accuracy, "epochs": result.epochs_run,
                           "seconds": round(result.seconds, 2), "weights": str(path)}))

@@ -6,7 +6,6 @@ has, so the Draw tab keeps answering. Its state is read as snapshots by any numb
 from __future__ import annotations
 
 import datetime
-import shutil
 import threading
 import time
 import traceback
@@ -19,7 +18,7 @@ import torch
 from .data import load_mnist
 from .inference import Predictor
 from .training import Progress, TrainConfig, TrainingCancelled, TrainResult, evaluate, train
-from .weights import DEFAULT_WEIGHTS, WEIGHTS_DIR, load_weights, make_card, save_weights
+from .weights import DEFAULT_WEIGHTS, load_weights, make_card, save_weights
 
 MAX_MISTAKES_SHOWN = 24
 
@@ -48,13 +47,15 @@ class RunState:
 
 class TrainingJob:
     def __init__(self, predictor: Predictor, data_dir: str | None = None, threads: int | None = None,
-                 weights_dir: Path = WEIGHTS_DIR, default_weights: Path = DEFAULT_WEIGHTS):
+                 save_dir: str | Path | None = None):
+        """`save_dir`: where "Save" writes (default: beside the weights the app started with, whose
+        file "make default" replaces and "Revert" goes back to)."""
         self.predictor = predictor
         self.data_dir = data_dir
         # Leave at least one core to the prediction endpoints.
         self.threads = threads or max(1, (torch.get_num_threads() or 2) - 1)
-        self.weights_dir = Path(weights_dir)
-        self.default_weights = Path(default_weights)
+        self.default_weights = Path(predictor.path or DEFAULT_WEIGHTS)
+        self.weights_dir = Path(save_dir) if save_dir else self.default_weights.parent
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._state = RunState()
@@ -162,10 +163,10 @@ class TrainingJob:
         result = self._finished_result()
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         if make_default:
-            if self.default_weights.exists():
-                backup = self.weights_dir / f"{self.default_weights.stem}.backup-{stamp}.safetensors"
-                shutil.copy2(self.default_weights, backup)
-                shutil.copy2(self.default_weights.with_suffix(".json"), backup.with_suffix(".json"))
+            if self.default_weights.exists():  # the backup is a complete, loadable weights file
+                old_model, old_card = load_weights(self.default_weights)
+                save_weights(old_model, old_card, self.default_weights.with_name(
+                    f"{self.default_weights.stem}.backup-{stamp}.safetensors"))
             target = self.default_weights
         else:
             target = self.weights_dir / f"retrained-{stamp}.safetensors"

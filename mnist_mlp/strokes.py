@@ -59,3 +59,45 @@ def draw_digit(digit: int, canvas: int = 800, left: float = 250, top: float = 15
             r = pen / 2
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
     return image
+
+
+def redraw_as_canvas(digit28, rng, canvas: int = 800, transparent: bool = False) -> Image.Image:
+    """An MNIST digit (28×28, white on black) re-drawn as a person's canvas drawing: black ink at a
+    random size and place, a random pen width (thin to fat) and slant, on white or transparency.
+
+    This is the "real handwriting" check: writers' shapes, canvas-scale strokes, none of MNIST's
+    normalisation.
+    """
+    import numpy as np
+    from scipy import ndimage
+
+    height = int(rng.integers(120, 620))
+    scale = height / 20  # MNIST digits are 20 px tall in their 28×28 field
+    big = np.asarray(Image.fromarray(np.asarray(digit28, dtype=np.uint8)).resize(
+        (round(28 * scale), round(28 * scale)), Image.BICUBIC)) > 127
+    pen = float(rng.uniform(3, 0.16 * height))  # from a fine pen to a fat marker
+    width_now = 2.3 * scale
+    if pen < width_now:  # thinner: erode, but never below a visible stroke
+        inside = ndimage.distance_transform_edt(big)
+        thinner = inside > (width_now - pen) / 2
+        big = thinner if thinner.sum() > 0.3 * big.sum() else big
+    else:
+        big = ndimage.distance_transform_edt(~big) <= (pen - width_now) / 2
+    rows, cols = np.flatnonzero(big.any(1)), np.flatnonzero(big.any(0))
+    big = big[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    ink = Image.fromarray((big * 255).astype(np.uint8))
+    slant = float(rng.uniform(-0.35, 0.35))
+    extra = int(abs(slant) * ink.height)
+    ink = ink.transform((ink.width + extra, ink.height), Image.AFFINE,
+                        (1, slant, -extra if slant > 0 else 0, 0, 1, 0), Image.BILINEAR)
+    if max(ink.size) > canvas - 10:
+        ink.thumbnail((canvas - 10, canvas - 10))
+    x = int(rng.integers(0, canvas - ink.width))
+    y = int(rng.integers(0, canvas - ink.height))
+    if transparent:
+        image = Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0))
+        image.paste((0, 0, 0, 255), (x, y), ink)
+    else:
+        image = Image.new("RGB", (canvas, canvas), "white")
+        image.paste((0, 0, 0), (x, y), ink)
+    return image

@@ -257,4 +257,10 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
 
 
 def is_main_process() -> bool:
-    return not dist.is_initialized() or dist.get_rank() == 0
+    """Rank 0 under torchrun (known from the environment even before the group starts)."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def finish_distributed() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()

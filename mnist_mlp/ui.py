@@ -194,11 +194,11 @@ def about_markdown(card: dict) -> str:
 # ---------------------------------------------------------------- the app
 
 def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: str | None = None,
-               training_threads: int | None = None, job: TrainingJob | None = None) -> gr.Blocks:
+               training_threads: int | None = None, save_dir: str | None = None) -> gr.Blocks:
     """The whole UI. `allow_training=False` (public link without auth) refuses training and saving
     on the server, not only in the page."""
     logic = DemoLogic(predictor)
-    job = job or TrainingJob(predictor, data_dir=data_dir, threads=training_threads)
+    job = TrainingJob(predictor, data_dir=data_dir, threads=training_threads, save_dir=save_dir)
     examples = ensure_examples()
 
     with gr.Blocks(title="Draw a digit — MNIST MLP") as demo:
@@ -399,13 +399,14 @@ def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
         return (progress_html(state), loss, accuracy, "\n".join(state.log), confusion_image(state.confusion),
                 mistakes_gallery(state), message)
 
-    def train_stream(*values):
+    def train_stream(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed):
         """Start a run (or follow the one already running) and stream its progress."""
         if not allow_training:
             yield view(job.snapshot(), PUBLIC_LINK_MESSAGE)
             return
         try:
-            config = config_from_controls(*values)
+            config = config_from_controls(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment,
+                                          subset, seed)
         except (ValueError, TypeError) as error:
             yield view(job.snapshot(), f"**Not started:** {error}")
             return
