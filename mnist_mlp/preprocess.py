@@ -102,7 +102,9 @@ def _as_float(array: np.ndarray) -> np.ndarray:
     a = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     high = float(a.max()) if a.size else 0.0
     low = float(a.min()) if a.size else 0.0
-    if low < 0 or high > 255:  # arbitrary floats: use their own range
+    if low < 0 or high > 255:  # arbitrary floats: use their own range (scaled first: no overflow)
+        magnitude = max(abs(low), abs(high))
+        a, low, high = a / magnitude, low / magnitude, high / magnitude
         a = (a - low) / (high - low) if high > low else np.zeros_like(a)
     elif high > 1:  # 0–255 floats
         a = a / 255
