@@ -10,6 +10,7 @@ One path for everything: the sketchpad, uploads, the CLI, the tests and the benc
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -122,35 +123,45 @@ def _pil_to_array(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("RGBA" if has_alpha else "RGB"), dtype=np.float32) / 255
 
 
-def ink_from_grey(grey: np.ndarray) -> np.ndarray:
-    """Opaque grey image in [0, 1] → ink. The paper is what the border mostly is (its median);
+class RawInk:
+    """Ink before normalisation: `values` rise with ink (uint8 where the input allows, so the
+    full-size passes stay cheap); ink = clip((values - offset) * scale, 0, 1), applied lazily to
+    the parts that are needed (a pooled copy, the crop)."""
+
+    def __init__(self, values: np.ndarray, offset: float = 0.0, scale: float = 1.0):
+        self.values, self.offset, self.scale = values, offset, scale
+
+    def ink(self, values: np.ndarray | None = None) -> np.ndarray:
+        v = self.values if values is None else values
+        out = np.subtract(v, np.float32(self.offset), dtype=np.float32)
+        out *= np.float32(self.scale)
+        return np.clip(out, 0, 1, out=out)
+
+
+def _paper_and_ink(grey: np.ndarray, full: float) -> RawInk:
+    """Opaque grey image (0..full) → raw ink. The paper is what the border mostly is (its median);
     ink is what differs from it, so dark-on-light and light-on-dark both work."""
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     paper = float(np.median(border))
-    if paper >= 0.5:
-        ink = np.subtract(paper, grey, dtype=np.float32)
-        ink *= 1 / max(paper, 1e-6)
-    else:
-        ink = np.subtract(grey, paper, dtype=np.float32)
-        ink *= 1 / max(1 - paper, 1e-6)
-    return np.clip(ink, 0, 1, out=ink)
+    if paper >= full / 2:  # dark ink on light paper
+        inverted = (255 - grey) if grey.dtype == np.uint8 else (full - grey)
+        return RawInk(inverted, full - paper, 1 / max(paper, 1e-6))
+    return RawInk(grey, paper, 1 / max(full - paper, 1e-6))
 
 
-def ink_map(image) -> np.ndarray:
-    """float32 [H, W] in [0, 1]: how much ink each pixel holds (1 = full stroke).
-
-    Transparent background (e.g. a sketchpad layer): the alpha channel is the ink, whatever the
-    stroke colour. Opaque: see `ink_from_grey`.
-    """
-    if (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
-            and image.shape[2] in (3, 4)):
-        image = Image.fromarray(image)  # PIL's C paths below are the fast way for 8-bit images
+def raw_ink(image) -> RawInk:
+    """Any PIL image / array → RawInk. A transparent background (e.g. a sketchpad layer) makes the
+    alpha channel the ink, whatever the stroke colour; an opaque image is read by its paper."""
     if isinstance(image, Image.Image) and image.mode in ("L", "LA", "RGB", "RGBA"):
-        if image.mode in ("LA", "RGBA"):
-            alpha = image.getchannel("A")
-            if alpha.getextrema()[0] < 253:
-                return np.asarray(alpha, dtype=np.float32) * np.float32(1 / 255)
-        return ink_from_grey(np.asarray(image.convert("L"), dtype=np.float32) * np.float32(1 / 255))
+        image = np.asarray(image)
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim in (2, 3):
+        if image.ndim == 2:
+            return _paper_and_ink(image, 255) if image.size else RawInk(image)
+        if image.shape[2] in (2, 4) and image.size and image[:, :, -1].min() < 253:
+            return RawInk(image[:, :, -1], 0, 1 / 255)
+        if image.shape[2] in (3, 4) and image.size:
+            grey = np.asarray(Image.fromarray(image).convert("L"))  # luminance; alpha is opaque here
+            return _paper_and_ink(grey, 255)
     a = _pil_to_array(image) if isinstance(image, Image.Image) else _as_float(np.asarray(image))
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
@@ -160,17 +171,27 @@ def ink_map(image) -> np.ndarray:
         raise NothingToRead()
     if a.ndim == 3:
         if a.shape[2] in (2, 4) and a[:, :, -1].min() < 0.99:
-            return np.ascontiguousarray(a[:, :, -1], dtype=np.float32)
+            return RawInk(np.ascontiguousarray(a[:, :, -1], dtype=np.float32))
         a = a[:, :, :3].mean(axis=2) if a.shape[2] >= 3 else a[:, :, 0]
-    return ink_from_grey(a)
+    return _paper_and_ink(a.astype(np.float32), 1.0)
+
+
+def ink_map(image) -> np.ndarray:
+    """float32 [H, W] in [0, 1]: how much ink each pixel holds (1 = full stroke)."""
+    return raw_ink(image).ink()
 
 
 def _max_pool(ink: np.ndarray, factor: int) -> np.ndarray:
-    """Downscale by an integer factor keeping the maximum, so thin lines survive."""
+    """Downscale by an integer factor keeping each block's maximum, so thin lines survive."""
     if factor <= 1:
         return ink
-    t = torch.from_numpy(np.ascontiguousarray(ink))[None, None]
-    return F.max_pool2d(t, factor, ceil_mode=True)[0, 0].numpy()
+    h, w = ink.shape
+    padded_h, padded_w = -(-h // factor) * factor, -(-w // factor) * factor
+    if (padded_h, padded_w) != (h, w):
+        ink = np.pad(ink, ((0, padded_h - h), (0, padded_w - w)))
+    # Elementwise maxima of strided slices: far faster than a reshape-and-reduce on big images.
+    rows = functools.reduce(np.maximum, [ink[i::factor] for i in range(factor)])
+    return functools.reduce(np.maximum, [rows[:, i::factor] for i in range(factor)])
 
 
 def _resize(ink: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -257,7 +278,7 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     """PIL image or numpy array (grey/RGB/RGBA, any dtype and size) → float32 [28, 28] in [0, 1].
 
     Raises NothingToRead when there is no digit to read. Pass a dict as `stages` to receive the
-    intermediate images (ink, crop, strokes, box) — the About tab draws the pipeline from them.
+    intermediate images (crop, strokes, box) — the About tab draws the pipeline from them.
     """
     if isinstance(image, Image.Image):
         if image.width * image.height > MAX_PIXELS:
@@ -266,13 +287,11 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
         shape = np.shape(image)
         if len(shape) >= 2 and shape[0] * shape[1] > MAX_PIXELS:
             raise ImageProblem(f"image is {shape[1]}×{shape[0]}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
-    ink = ink_map(image)
-    if stages is not None:
-        stages["ink"] = ink
+    raw = raw_ink(image)
     # Find the digit on a small max-pooled copy (cheap; thin lines survive), then crop full size.
-    factor = math.ceil(max(ink.shape) / SCAN_SIZE)
-    rows, cols = digit_box(_max_pool(ink, factor))
-    ink = ink[rows.start * factor:rows.stop * factor, cols.start * factor:cols.stop * factor]
+    factor = math.ceil(max(raw.values.shape) / SCAN_SIZE)
+    rows, cols = digit_box(raw.ink(_max_pool(raw.values, factor)))
+    ink = raw.ink(raw.values[rows.start * factor:rows.stop * factor, cols.start * factor:cols.stop * factor])
     high = float(ink.max())
     # Contrast: the darkest stroke becomes full ink, paper noise below INK_THRESHOLD goes.
     ink = np.clip((ink / high - INK_THRESHOLD) / (1 - INK_THRESHOLD), 0, 1)

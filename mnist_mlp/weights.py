@@ -69,6 +69,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; weights are ordinary readable files
         os.replace(tmp, path)
     except BaseException:  # includes KeyboardInterrupt: never leave the temp file behind
         try:
