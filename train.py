@@ -36,6 +36,8 @@ def main(argv=None):
     p.add_argument("--data-dir", help="MNIST root (ROOT/MNIST/raw); default $MNIST_ROOT, then ./data")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     p.add_argument("--target-acc", type=float, help="stop once test accuracy reaches this, e.g. 0.98")
+    p.add_argument("--evals-per-epoch", type=int, help="with --target-acc: test this often per epoch")
+    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast matmuls (faster on CPUs with bf16)")
     p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (.safetensors)")
     args = p.parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k not in ("preset", "out")}

@@ -27,7 +27,7 @@ REFERENCE = TrainConfig(hidden=(512, 256), activation="relu", dropout=0.2, epoch
 def seconds_to_98(config, train_split, test_split, name):
     result = train(config, None, None, train_split, test_split)
     for row in result.history:
-        print(f"  {name:9s} epoch {row['epoch']:2d}  test accuracy {row['test_accuracy']:.4f}  {row['seconds']:6.1f} s")
+        print(f"  {name:9s} epoch {row['epoch']:5.2f}  test accuracy {row['test_accuracy']:.4f}  {row['seconds']:6.1f} s")
     if result.test_accuracy < 0.98:
         raise SystemExit(f"{name} never reached 98 % ({result.test_accuracy:.4f})")
     return result.seconds, result.epochs_run

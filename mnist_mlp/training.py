@@ -46,6 +46,8 @@ class TrainConfig:
     data_dir: str | None = None
     limit_train: int | None = None
     target_acc: float | None = None  # stop as soon as the test accuracy reaches this
+    evals_per_epoch: int = 1  # with target_acc: test this many times per epoch
+    precision: str = "fp32"  # "bf16": autocast matmuls to bfloat16 (about 2x faster on recent CPUs)
 
     def validate(self) -> "TrainConfig":
         """Raise ValueError with a message a person can act on; return self when fine."""
@@ -70,6 +72,10 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
+        if self.precision not in ("fp32", "bf16"):
+            problems.append("precision must be fp32 or bf16")
+        if not isinstance(self.evals_per_epoch, int) or not 1 <= self.evals_per_epoch <= 100:
+            problems.append("evals per epoch must be from 1 to 100")
         if self.device not in ("auto", "cpu", "cuda", "mps"):
             problems.append("device must be auto, cpu, cuda or mps")
         if problems:
@@ -88,8 +94,8 @@ PRESETS: dict[str, dict] = {
     "best": dict(hidden=(1200, 1200), dropout=0.2, epochs=100, batch_size=256, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-4, schedule="onecycle", augment=True,
                  label_smoothing=0.05),
-    "fast": dict(hidden=(1024,), dropout=0.0, epochs=6, batch_size=512, lr=3e-3,
-                 optimizer="adam", schedule="onecycle", augment=False, target_acc=0.98),
+    "fast": dict(hidden=(512,), dropout=0.0, epochs=3, batch_size=128, lr=3e-3, optimizer="adam",
+                 schedule="onecycle", augment=False, target_acc=0.98, evals_per_epoch=4, precision="bf16"),
 }
 
 
@@ -214,6 +220,11 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     history: list[dict] = []
     accuracy = 0.0
     epoch = 0
+    # With a target, also test part-way through epochs so a run stops as soon as it gets there.
+    checks = config.evals_per_epoch if config.target_acc is not None else 1
+    check_at = {round(k * batches / checks) for k in range(1, checks + 1)}
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+    reached = False
     for epoch in range(1, config.epochs + 1):
         net.train()
         order = torch.randperm(n, generator=shuffle_gen)
@@ -229,7 +240,9 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
             if augment is not None:
                 x = augment_batch(x, augment, augment_gen)
             y = labels[index].to(device)
-            loss = F.cross_entropy(net(x.to(device)), y, label_smoothing=config.label_smoothing)
+            with autocast:
+                logits = net(x.to(device))
+            loss = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -240,15 +253,21 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
             if on_progress and (batch % report_every == 0 or batch == batches):
                 on_progress(Progress("batch", epoch, config.epochs, batch, batches, total_loss / seen,
                                      None, time.perf_counter() - start))
-        accuracy, _ = evaluate(model, test_split.images, test_split.labels)
-        elapsed = time.perf_counter() - start
-        history.append({"epoch": epoch, "loss": total_loss / seen, "test_accuracy": accuracy,
-                        "seconds": elapsed})
-        if on_progress:
-            on_progress(Progress("epoch", epoch, config.epochs, batches, batches, total_loss / seen,
-                                 accuracy, elapsed))
-        # Every rank holds the same weights, so every rank takes the same decision here.
-        if config.target_acc is not None and accuracy >= config.target_acc:
+            if batch not in check_at:
+                continue
+            accuracy, _ = evaluate(model, test_split.images, test_split.labels)
+            # Every rank holds the same weights, so every rank takes the same decision here.
+            reached = config.target_acc is not None and accuracy >= config.target_acc
+            if batch == batches or reached:
+                elapsed = time.perf_counter() - start
+                history.append({"epoch": round(epoch - 1 + batch / batches, 3), "loss": total_loss / seen,
+                                "test_accuracy": accuracy, "seconds": elapsed})
+                if on_progress:
+                    on_progress(Progress("epoch", epoch, config.epochs, batch, batches, total_loss / seen,
+                                         accuracy, elapsed))
+            if reached:
+                break
+        if reached:
             break
     model.eval()
     return TrainResult(model=model.cpu(), config=config, test_accuracy=accuracy, epochs_run=epoch,
