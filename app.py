@@ -50,7 +50,8 @@ def main(argv=None):
     from mnist_mlp.ui import CSS, build_demo  # gradio is slow to import: after the flags are checked
 
     predictor = load_predictor(args.weights)
-    allow_training = not args.share or bool(args.auth) or args.allow_public_training
+    public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too
+    allow_training = not public or bool(args.auth) or args.allow_public_training
     demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir, save_dir=args.save_dir)
     demo.queue(default_concurrency_limit=4, max_size=64)
     # Gradio prints a multi-line how-to when the share tunnel fails (no internet): say it in one

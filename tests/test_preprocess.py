@@ -162,3 +162,15 @@ def test_truncated_png_and_first_frame_of_animated_gif():
     frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:])
     image = open_image(gif.getvalue())
     assert np.abs(to_mnist(image) - to_mnist(draw_digit(2))).mean() < 0.02
+
+
+def test_handwriting_drawn_as_canvases_is_read(predictor, mnist_test):
+    """MNIST test digits (real writers) re-drawn on 800×800 canvases at random size, place, pen
+    width and slant, on white or transparency — the whole path must read nearly all of them."""
+    from mnist_mlp.strokes import redraw_as_canvas
+    rng = np.random.default_rng(7)
+    picks = rng.choice(len(mnist_test), size=300, replace=False)
+    images = [to_mnist(redraw_as_canvas(mnist_test.images[i].numpy(), rng, transparent=bool(i % 2)))
+              for i in picks]
+    predicted = predictor.probabilities(np.stack(images)).argmax(1)
+    assert (predicted == mnist_test.labels[picks].numpy()).mean() >= 0.96
