@@ -315,8 +315,9 @@ def progress_html(state) -> str:
 
 
 def curves(state) -> tuple[pd.DataFrame, pd.DataFrame]:
-    loss = pd.DataFrame(state.losses, columns=["epoch", "loss"])
-    accuracy = pd.DataFrame(state.accuracies, columns=["epoch", "test accuracy"])
+    # float columns even when empty: Gradio types the axes from the dtypes (object → categorical)
+    loss = pd.DataFrame(state.losses, columns=["epoch", "loss"], dtype=float)
+    accuracy = pd.DataFrame(state.accuracies, columns=["epoch", "test accuracy"], dtype=float)
     return loss, accuracy
 
 

@@ -76,3 +76,26 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         page.screenshot(path=str(artifacts / "draw-7.png"))
     finally:
         page.close()
+
+
+def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    try:
+        page.goto(app_server.url)
+        page.get_by_role("tab", name="Retrain").click()
+        page.get_by_label("Hidden layer sizes").fill("64")
+        page.get_by_label("Epochs").fill("2")
+        page.get_by_label("Training images (subset for a quick run)").fill("10000")
+        page.get_by_role("button", name="Start training").click()
+        page.wait_for_function("() => /running|finished/.test(document.querySelector('#train-progress')?.innerText)",
+                               timeout=30_000)
+        page.wait_for_function("() => /Done/.test(document.querySelector('#retrain-status')?.innerText)",
+                               timeout=120_000)
+        status = page.locator("#retrain-status").inner_text()
+        progress = page.locator("#train-progress").inner_text()
+        assert "test accuracy" in status and "finished" in progress
+        accuracy = float(status.split("test accuracy ")[1].split("%")[0])
+        assert accuracy > 85
+        page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
+    finally:
+        page.close()
