@@ -41,8 +41,10 @@ def main(argv=None):
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="weights file (.safetensors)")
     p.add_argument("--data-dir", help="MNIST root for the Retrain tab (default $MNIST_ROOT, then ./data)")
     p.add_argument("--save-dir", help="where the Retrain tab saves new weights (default: beside --weights)")
+    p.add_argument("--corrections-dir", default=os.environ.get("MNIST_CORRECTIONS_DIR", "corrections"),
+                   help="where 'Wrong? It's a …' corrections are stored (default ./corrections)")
     p.add_argument("--allow-public-training", action="store_true",
-                   help="allow training/saving on a --share link without --auth")
+                   help="allow training, saving and server-side corrections on a --share link without --auth")
     args = p.parse_args(argv)
     if isinstance(args.auth, str):  # from the environment
         args.auth = parse_auth(args.auth)
@@ -52,7 +54,8 @@ def main(argv=None):
     predictor = load_predictor(args.weights)
     public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too
     allow_training = not public or bool(args.auth) or args.allow_public_training
-    demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir, save_dir=args.save_dir)
+    demo = build_demo(predictor, allow_training=allow_training, data_dir=args.data_dir, save_dir=args.save_dir,
+                      corrections_dir=args.corrections_dir)
     demo.queue(default_concurrency_limit=4, max_size=64)
     # Gradio prints a multi-line how-to when the share tunnel fails (no internet): say it in one
     # line instead and keep serving locally.

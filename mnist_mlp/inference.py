@@ -73,3 +73,15 @@ class Predictor:
     def predict(self, image) -> Prediction:
         """Any PIL image / numpy array → Prediction. Raises NothingToRead / ImageProblem for bad input."""
         return self.predict_mnist(to_mnist(image)[None])[0]
+
+    def where_it_looked(self, image28: np.ndarray, digit: int | None = None) -> np.ndarray:
+        """Input × gradient of the digit's logit: how much each pixel pushed the prediction towards
+        `digit` (default: the top class). [28, 28] in [0, 1]; one forward and backward pass."""
+        model = self._state[0]
+        x = torch.from_numpy(np.ascontiguousarray(image28, dtype=np.float32)[None]).requires_grad_(True)
+        with torch.enable_grad():
+            logits = model(x)
+            target = int(logits.argmax()) if digit is None else int(digit)
+            (gradient,) = torch.autograd.grad(logits[0, target], x)  # no parameter .grad touched
+        push = np.clip((gradient * x).detach()[0].numpy(), 0, None)
+        return push / push.max() if push.max() > 0 else push

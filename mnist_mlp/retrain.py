@@ -67,8 +67,12 @@ class TrainingJob:
             return RunState(**{**s.__dict__, "losses": list(s.losses), "accuracies": list(s.accuracies),
                                "log": list(s.log), "mistakes": list(s.mistakes)})
 
-    def start(self, config: TrainConfig) -> bool:
-        """Start a run in the background; False (and nothing started) if one is already running."""
+    def start(self, config: TrainConfig, corrections: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
+        """Start a run in the background; False (and nothing started) if one is already running.
+
+        With `corrections` (uint8 images, labels), fine-tune the model in use on them mixed with
+        MNIST instead of training a new network, and report accuracy on MNIST test and on a
+        held-out fifth of the corrections, before and after."""
         config.validate()
         with self._lock:
             if self._state.running:
@@ -76,7 +80,7 @@ class TrainingJob:
             self._cancel.clear()
             self._state = RunState(status="running", config=config, started=time.time(),
                                    epochs=config.epochs, message="loading MNIST …")
-            self._thread = threading.Thread(target=self._run, args=(config,), daemon=True,
+            self._thread = threading.Thread(target=self._run, args=(config, corrections), daemon=True,
                                             name="retrain")
             self._thread.start()
         return True
@@ -109,14 +113,24 @@ class TrainingJob:
                 self._log(f"epoch {event.epoch}: loss {event.loss:.4f}, test accuracy "
                           f"{event.test_accuracy:.2%} ({event.elapsed:.1f} s)")
 
-    def _run(self, config: TrainConfig) -> None:
+    def _run(self, config: TrainConfig, corrections=None) -> None:
         torch.set_num_threads(self.threads)  # this thread only: predictions keep their threads
         try:
             train_split = load_mnist("train", self.data_dir)
             test_split = load_mnist("test", self.data_dir)
-            with self._lock:
-                self._log(f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images")
-            result = train(config, self._on_progress, self._cancel, train_split, test_split, report_every=5)
+            init_model, held_out = None, None
+            if corrections is not None:
+                train_split, held_out, init_model = self._fine_tune_setup(config, corrections, train_split, test_split)
+                config.limit_train = None  # the mixed split is already the subset to train on
+            else:
+                with self._lock:
+                    self._log(f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images")
+            result = train(config, self._on_progress, self._cancel, train_split, test_split,
+                           init_model=init_model, report_every=5)
+            if held_out is not None:
+                after = evaluate(result.model, held_out.images, held_out.labels)[0]
+                with self._lock:
+                    self._log(f"after: MNIST test {result.test_accuracy:.2%}, held-out corrections {after:.2%}")
             _, predicted = evaluate(result.model, test_split.images, test_split.labels)
             truth = test_split.labels
             confusion = torch.zeros(10, 10, dtype=torch.long)
@@ -140,6 +154,32 @@ class TrainingJob:
                 self._state.status = "failed"
                 self._state.message = f"training failed: {error}"
                 self._log(self._state.message)
+
+    def _fine_tune_setup(self, config, corrections, mnist_train, mnist_test):
+        """Mix the corrections (oversampled to ~10 %) into an MNIST subset; hold out a fifth."""
+        from .corrections import as_split
+
+        images, labels = corrections
+        if len(labels) < 5:
+            raise ValueError("fine-tuning needs at least 5 corrections")
+        order = np.random.default_rng(config.seed).permutation(len(labels))
+        held = order[: max(1, len(labels) // 5)]
+        train_part = order[len(held):]
+        subset = min(config.limit_train or 10_000, len(mnist_train))
+        repeat = max(1, round(0.1 * subset / max(1, len(train_part))))
+        mixed_images = np.concatenate([mnist_train.images[:subset].numpy()] + [images[train_part]] * repeat)
+        mixed_labels = np.concatenate([mnist_train.labels[:subset].numpy()] + [labels[train_part]] * repeat)
+        held_out = as_split(images[held], labels[held], "held-out corrections")
+        model = self.predictor.model
+        init = type(model).from_architecture({**model.architecture(), "dropout": config.dropout})
+        init.load_state_dict(model.state_dict())
+        config.hidden = tuple(model.hidden)  # fine-tuning keeps the architecture of the model in use
+        before_mnist = evaluate(model, mnist_test.images, mnist_test.labels)[0]
+        before_held = evaluate(model, held_out.images, held_out.labels)[0]
+        with self._lock:
+            self._log(f"fine-tuning the model in use on {len(train_part)} corrections (x{repeat}) + {subset} MNIST images")
+            self._log(f"before: MNIST test {before_mnist:.2%}, held-out corrections {before_held:.2%} ({len(held)})")
+        return as_split(mixed_images, mixed_labels, "mnist+corrections"), held_out, init
 
     def _finished_result(self) -> TrainResult:
         with self._lock:

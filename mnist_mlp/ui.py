@@ -5,6 +5,7 @@ return the gr.Label value. Training endpoints: `train` (start + stream), `cancel
 """
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
+from .corrections import CorrectionStore
 from .inference import Prediction, Predictor
+from .numbers import read_number
 from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
 from .retrain import TrainingJob
 from .strokes import draw_digit
@@ -23,20 +26,26 @@ UNSURE_BELOW = 0.6  # top probability under this → say "not sure" and name the
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EMPTY_LABEL = "Draw a digit"
 
-# Gradio 6's sketchpad opens with no tool selected and ignores the first strokes until the
-# Brush button is clicked: click it for the visitor as soon as it exists.
-SELECT_BRUSH_JS = """
+def select_brush_js(container: str) -> str:
+    """JS that clicks the Brush button of the sketchpad inside `container` once it exists."""
+    return """
 () => {
   let tries = 0;
   const pick = () => {
-    const brush = [...document.querySelectorAll('button')].find(b =>
+    const brush = [...document.querySelectorAll('%s button')].find(b =>
       /brush/i.test((b.getAttribute('aria-label') || '') + ' ' + (b.title || '')));
     if (brush) { brush.click(); return true; }
     return false;
   };
   const timer = setInterval(() => { if (pick() || ++tries > 100) clearInterval(timer); }, 100);
 }
-"""
+""" % container
+
+
+# Gradio 6's sketchpad opens with no tool selected and ignores the first strokes until the
+# Brush button is clicked: click it for the visitor as soon as it exists.
+SELECT_BRUSH_JS = select_brush_js("#sketch")
+
 
 CSS = """
 #seen img { image-rendering: pixelated; }
@@ -97,12 +106,20 @@ def note_for(prediction: Prediction) -> str:
 
 
 def enlarge(image28: np.ndarray, cell: int = 10) -> np.ndarray:
-    """28×28 floats → a big RGB picture with visible pixels and a faint grid."""
-    big = np.kron((np.clip(image28, 0, 1) * 255).astype(np.uint8), np.ones((cell, cell), np.uint8))
-    rgb = np.stack([big] * 3, axis=-1)
+    """28×28 floats (grey, or RGB [28, 28, 3]) → a big RGB picture with visible pixels and a faint grid."""
+    pixels = (np.clip(image28, 0, 1) * 255).astype(np.uint8)
+    rgb = pixels if pixels.ndim == 3 else np.stack([pixels] * 3, axis=-1)
+    rgb = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
     rgb[::cell, :, :] = np.maximum(rgb[::cell, :, :], 40)
     rgb[:, ::cell, :] = np.maximum(rgb[:, ::cell, :], 40)
     return rgb
+
+
+def looked_overlay(image28: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """The input in grey with the pixels that pushed towards the prediction in red-to-yellow."""
+    base = 0.45 * np.clip(image28, 0, 1)
+    rgb = np.stack([np.maximum(base, heat), base + heat * (heat > 0.5) * 0.8, base * (1 - heat)], axis=-1)
+    return enlarge(np.clip(rgb, 0, 1))
 
 
 class DemoLogic:
@@ -112,21 +129,24 @@ class DemoLogic:
         self.predictor = predictor
 
     def _read(self, get_image):
+        """→ (label value, what the model saw, where it looked, note)."""
         try:
             prediction = self.predictor.predict(get_image())
         except NothingToRead as error:
-            return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, str(error)
+            return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, None, str(error)
         except ImageProblem as error:
-            return f"Can't read that image: {error}", None, f"**Can't read that image:** {error}"
-        return label_value(prediction), enlarge(prediction.image), note_for(prediction)
+            return f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
+        heat = self.predictor.where_it_looked(prediction.image, prediction.digit)
+        return (label_value(prediction), enlarge(prediction.image), looked_overlay(prediction.image, heat),
+                note_for(prediction))
 
     def predict_sketch(self, value):
-        """→ (label value, what the model saw, note). Empty canvas → 'Draw a digit'."""
+        """Empty canvas → 'Draw a digit'."""
         return self._read(lambda: sketch_image(value))
 
     def predict_file(self, path):
         if not path:
-            return "Upload a photo of one digit", None, "Upload, paste or take a photo of one handwritten digit."
+            return "Upload a photo of one digit", None, None, "Upload, paste or take a photo of one handwritten digit."
         return self._read(lambda: open_image(path))
 
     def predict_sketch_label(self, value):
@@ -134,6 +154,23 @@ class DemoLogic:
 
     def predict_file_label(self, path):
         return self.predict_file(path)[0]
+
+    def read_number_json(self, value) -> dict:
+        """The API's answer: {"number", "digits": [{"digit", "confidence"}], "message"}."""
+        return self.read_number(value)[0]
+
+    def read_number(self, value) -> tuple[dict, str, list]:
+        """Sketchpad with several digits → (JSON for the API, Markdown, gallery of 28×28 crops)."""
+        try:
+            reading = read_number(self.predictor, sketch_image(value))
+        except (NothingToRead, ImageProblem) as error:
+            message = "Draw a number" if str(error) == EMPTY_MESSAGE else str(error)
+            return {"number": None, "digits": [], "message": message}, f"**{message}**", []
+        digits = [{"digit": p.digit, "confidence": round(p.confidence, 4)} for p in reading.digits]
+        per_digit = "  ".join(f"**{p.digit}** {p.confidence:.0%}" for p in reading.digits)
+        markdown = f"# {reading.text}\n{per_digit}"
+        gallery = [(enlarge(p.image, 4), f"{p.digit} ({p.confidence:.0%})") for p in reading.digits]
+        return {"number": reading.text, "digits": digits, "message": ""}, markdown, gallery
 
 
 # ---------------------------------------------------------------- About tab
@@ -194,11 +231,13 @@ def about_markdown(card: dict) -> str:
 # ---------------------------------------------------------------- the app
 
 def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: str | None = None,
-               training_threads: int | None = None, save_dir: str | None = None) -> gr.Blocks:
+               training_threads: int | None = None, save_dir: str | None = None,
+               corrections_dir: str = "corrections") -> gr.Blocks:
     """The whole UI. `allow_training=False` (public link without auth) refuses training and saving
     on the server, not only in the page."""
     logic = DemoLogic(predictor)
     job = TrainingJob(predictor, data_dir=data_dir, threads=training_threads, save_dir=save_dir)
+    store = CorrectionStore(corrections_dir)
     examples = ensure_examples()
 
     with gr.Blocks(title="Draw a digit — MNIST MLP") as demo:
@@ -216,14 +255,45 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                     with gr.Column(scale=2):
                         label = gr.Label(value=EMPTY_LABEL, num_top_classes=3, label="Prediction", elem_id="label")
                         note = gr.Markdown("Draw a digit on the canvas.", elem_classes="note", elem_id="note")
-                        seen = gr.Image(label="What the model sees (28×28)", interactive=False, elem_id="seen",
-                                        height=280, width=280, buttons=[])
+                        with gr.Row():
+                            seen = gr.Image(label="What the model sees (28×28)", interactive=False, elem_id="seen",
+                                            height=240, width=240, buttons=[])
+                            looked = gr.Image(label="Where it looked", interactive=False, elem_id="looked",
+                                              height=240, width=240, buttons=[])
+                        fix = gr.Radio([str(d) for d in range(10)], label="Wrong? It's a …", elem_id="fix")
+                        fix_note = gr.Markdown(corrections_note(store.count() if allow_training else 0),
+                                               elem_id="fix-note")
                 gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
-                sketch.change(logic.predict_sketch, sketch, [label, seen, note], trigger_mode="always_last",
+                sketch.change(logic.predict_sketch, sketch, [label, seen, looked, note], trigger_mode="always_last",
                               show_progress="hidden", api_visibility="private")
-                clear.click(lambda: (None, EMPTY_LABEL, None, "Draw a digit on the canvas."), None,
-                            [sketch, label, seen, note], api_visibility="private"
+                clear.click(lambda: (None, EMPTY_LABEL, None, None, "Draw a digit on the canvas."), None,
+                            [sketch, label, seen, looked, note], api_visibility="private"
                             ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
+                session_corrections = gr.State([])
+
+                def correct(value, digit, session):
+                    """Store the drawing with the right label: in the server's dataset, or (public link
+                    without auth) only in this browser session."""
+                    if digit is None or str(digit) not in "0123456789" or len(str(digit)) != 1:
+                        return gr.update(), gr.update(), session
+                    try:
+                        image = sketch_image(value)
+                        image28 = to_mnist(image)
+                    except (NothingToRead, ImageProblem):
+                        return "Draw a digit first, then correct it.", None, session
+                    if allow_training:
+                        original = Image.fromarray(np.asarray(image)) if isinstance(image, np.ndarray) else image
+                        store.add(image28, int(digit), original if original.mode in ("L", "RGB", "RGBA") else None)
+                        count = store.count()
+                    else:
+                        session = session + [(image28, int(digit))]
+                        count = len(session)
+                    return f"Thanks — saved as a **{digit}**. " + corrections_note(count), None, session
+
+                fix.select(correct, [sketch, fix, session_corrections], [fix_note, fix, session_corrections],
+                           api_name="correct_from_radio", api_visibility="private")
+                gr.Button(visible=False).click(correct, [sketch, fix, session_corrections],
+                                               [fix_note, fix, session_corrections], api_name="correct")
 
             with gr.Tab("Upload", id="upload"):
                 with gr.Row():
@@ -233,13 +303,35 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                     with gr.Column():
                         upload_label = gr.Label(num_top_classes=3, label="Prediction")
                         upload_note = gr.Markdown("Upload, paste or take a photo of one digit.")
-                        upload_seen = gr.Image(label="What the model sees (28×28)", interactive=False,
-                                               height=280, width=280, buttons=[])
-                upload.change(logic.predict_file, upload, [upload_label, upload_seen, upload_note],
+                        with gr.Row():
+                            upload_seen = gr.Image(label="What the model sees (28×28)", interactive=False,
+                                                   height=240, width=240, buttons=[])
+                            upload_looked = gr.Image(label="Where it looked", interactive=False,
+                                                     height=240, width=240, buttons=[])
+                upload.change(logic.predict_file, upload, [upload_label, upload_seen, upload_looked, upload_note],
                               show_progress="hidden", api_visibility="private")
 
+            with gr.Tab("Number", id="number") as number_tab:
+                gr.Markdown("Write a whole number, digits side by side (e.g. 2026).")
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        number_sketch = gr.Sketchpad(
+                            label="Draw a number", type="numpy", image_mode="RGBA", format="png",
+                            canvas_size=(1500, 500), brush=gr.Brush(default_size=30, colors=["#000000"],
+                                                                    color_mode="fixed"),
+                            layers=False, transforms=(), height=360, elem_id="number-sketch")
+                    with gr.Column(scale=2):
+                        number_text = gr.Markdown("**Draw a number**", elem_id="number")
+                        number_crops = gr.Gallery(label="Each digit as the model saw it", columns=6, height=200)
+                number_json = gr.JSON(visible=False)
+                number_sketch.change(logic.read_number, number_sketch, [number_json, number_text, number_crops],
+                                     trigger_mode="always_last", show_progress="hidden", api_visibility="private")
+                gr.Button(visible=False).click(logic.read_number_json, number_sketch, number_json,
+                                               api_name="predict_number")
+                number_tab.select(None, None, None, js=select_brush_js("#number-sketch"))
+
             with gr.Tab("Retrain", id="retrain"):
-                retrain_tab(job, allow_training)
+                retrain_tab(job, allow_training, store)
 
             with gr.Tab("About", id="about"):
                 about = gr.Markdown(about_markdown(predictor.card))
@@ -256,6 +348,10 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                                        api_name="predict_image")
         demo.load(None, None, None, js=SELECT_BRUSH_JS)
     return demo
+
+
+def corrections_note(count: int) -> str:
+    return f"{count} correction{'s' if count != 1 else ''} so far — the Retrain tab can fine-tune on them."
 
 
 def ensure_examples() -> list[Path]:
@@ -347,7 +443,7 @@ def mistakes_gallery(state) -> list:
     return [(enlarge(image / 255.0, 4), f"true {t} → predicted {p}") for image, t, p in state.mistakes]
 
 
-def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
+def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) -> None:
     fast = {**TrainConfig().as_dict(), **PRESETS["fast"]}
     if not allow_training:
         gr.Markdown(f"### Retraining is off\n{PUBLIC_LINK_MESSAGE}")
@@ -366,7 +462,14 @@ def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
         augment = gr.Checkbox(fast["augment"], label="Augment (distort training digits)")
         subset = gr.Number(60000, label="Training images (subset for a quick run)", precision=0)
         seed = gr.Number(0, label="Seed", precision=0)
-    controls = [preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed]
+    with gr.Row():
+        fine_tune = gr.Checkbox(False, label="Fine-tune the model in use on your corrections (mixed with MNIST)",
+                                info="keeps its architecture; reports MNIST and held-out-correction accuracy before/after")
+        export = gr.Button("Export corrections (.zip)", interactive=allow_training)
+        exported = gr.File(label="Corrections archive", interactive=False)
+        imported = gr.File(label="Import corrections (.zip)", file_types=[".zip"], type="filepath",
+                           interactive=allow_training)
+    controls = [preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed, fine_tune]
 
     def fill_preset(name):
         values = {**TrainConfig().as_dict(), **PRESETS[name]}
@@ -400,7 +503,8 @@ def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
         return (progress_html(state), loss, accuracy, "\n".join(state.log), confusion_image(state.confusion),
                 mistakes_gallery(state), message)
 
-    def train_stream(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed):
+    def train_stream(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed,
+                     fine_tune=False):
         """Start a run (or follow the one already running) and stream its progress."""
         if not allow_training:
             yield view(job.snapshot(), PUBLIC_LINK_MESSAGE)
@@ -411,8 +515,15 @@ def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
         except (ValueError, TypeError) as error:
             yield view(job.snapshot(), f"**Not started:** {error}")
             return
+        corrections = None
+        if fine_tune:
+            corrections = store.load()
+            if len(corrections[1]) < 5:
+                yield view(job.snapshot(), f"**Not started:** fine-tuning needs at least 5 corrections "
+                                           f"(there are {len(corrections[1])}): use “Wrong? It's a …” on the Draw tab.")
+                return
         with started_lock:
-            started = job.start(config)
+            started = job.start(config, corrections)
         message = "Training…" if started else "**Training already running** (started elsewhere) — showing its progress."
         while True:
             state = job.snapshot()
@@ -443,6 +554,28 @@ def retrain_tab(job: TrainingJob, allow_training: bool) -> None:
         path = job.save(bool(as_default))
         return f"Saved to `{path.name}`" + (" as the new default (the old one is backed up)." if as_default else ".")
 
+    def export_corrections():
+        if not allow_training:
+            return None, PUBLIC_LINK_MESSAGE
+        if store.count() == 0:
+            return None, "No corrections yet."
+        path = Path(tempfile.mkdtemp()) / "corrections.zip"
+        path.write_bytes(store.export_zip())
+        return str(path), f"Exported {store.count()} corrections."
+
+    def import_corrections(path):
+        if not allow_training:
+            return PUBLIC_LINK_MESSAGE
+        if not path:
+            return gr.update()
+        try:
+            added = store.import_zip(Path(path).read_bytes())
+        except ValueError as error:
+            return f"**Not imported:** {error}"
+        return f"Imported {added} corrections; {store.count()} in all."
+
+    export.click(export_corrections, None, [exported, status], api_name="export_corrections")
+    imported.upload(import_corrections, imported, status, api_name="import_corrections")
     start.click(train_stream, controls, outputs, api_name="train", concurrency_limit=None,
                 show_progress="hidden")
     cancel.click(cancel_training, None, status, api_name="cancel_training", concurrency_limit=None)

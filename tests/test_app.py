@@ -28,24 +28,25 @@ def logic(predictor):
 @pytest.mark.parametrize("as_layer", [False, True])
 @pytest.mark.parametrize("digit", [2, 6, 9])
 def test_sketchpad_values_are_read(logic, digit, as_layer):
-    label, seen, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
+    label, seen, looked, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
     assert max(label, key=label.get) == str(digit)
     assert seen.shape == (280, 280, 3) and seen.max() == 255
+    assert looked.shape == (280, 280, 3)
     assert str(digit) in note
 
 
 @pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None},
                                    {"composite": np.zeros((800, 800, 4), np.uint8)}])
 def test_empty_canvas_says_draw_a_digit(logic, value):
-    label, seen, note = logic.predict_sketch(value)
-    assert label == EMPTY_LABEL and seen is None and "Draw a digit" in note
+    label, seen, looked, note = logic.predict_sketch(value)
+    assert label == EMPTY_LABEL and seen is None and looked is None and "Draw a digit" in note
 
 
 @pytest.mark.parametrize("value", [42, "not a dict", {"composite": 3}, {"layers": "x"},
                                    {"composite": np.full((5, 5, 4), np.nan)}])
 def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
-    label, seen, note = logic.predict_sketch(value)
-    assert isinstance(label, str) and seen is None and note
+    label, seen, looked, note = logic.predict_sketch(value)
+    assert isinstance(label, str) and seen is None and looked is None and note
 
 
 def test_unsure_predictions_name_the_runner_up(logic, predictor):
@@ -59,7 +60,7 @@ def test_unsure_predictions_name_the_runner_up(logic, predictor):
 def test_build_demo_registers_the_api_contract(predictor):
     demo = build_demo(predictor)
     names = {dep.get("api_name") for dep in demo.config["dependencies"]}
-    assert {"predict", "predict_image", "train", "cancel_training"} <= names
+    assert {"predict", "predict_image", "predict_number", "correct", "train", "cancel_training"} <= names
 
 
 def test_http_api_predicts_drawn_digits(app_server, tmp_path):

@@ -99,3 +99,29 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    try:
+        page.goto(app_server.url)
+        page.get_by_role("tab", name="Number").click()
+        page.wait_for_selector("#number-sketch canvas", timeout=30_000)
+        time.sleep(1.5)  # the tab's own script selects the brush
+        box = page.locator("#number-sketch canvas").first.bounding_box()
+        # the drawable area is 3:1 and centred in the canvas element
+        width = min(box["width"], box["height"] * 3)
+        height = width / 3
+        left = box["x"] + (box["width"] - width) / 2
+        top = box["y"] + (box["height"] - height) / 2
+        for i, digit in enumerate((4, 7)):
+            for path in stroke_paths(digit, left + width * (0.2 + 0.35 * i), top + height * 0.15, height * 0.7):
+                page.mouse.move(*path[0])
+                page.mouse.down()
+                for point in path[1::2] + path[-1:]:
+                    page.mouse.move(*point, steps=2)
+                page.mouse.up()
+        page.wait_for_function("() => /47/.test(document.querySelector('#number')?.innerText)", timeout=30_000)
+        page.screenshot(path=str(artifacts / "number-47.png"))
+    finally:
+        page.close()

@@ -1,0 +1,152 @@
+"""Whole numbers, where the model looked, and corrections of your own handwriting."""
+import io
+import re
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+from gradio_client import handle_file
+from PIL import Image
+
+from conftest import RunningApp
+from mnist_mlp.corrections import CorrectionStore
+from mnist_mlp.numbers import read_number, split_digits
+from mnist_mlp.preprocess import NothingToRead, to_mnist
+from mnist_mlp.strokes import draw_digit
+
+
+def number_canvas(digits, gap=60, pen=22, height=320, transparent=False):
+    width = len(digits) * (int(height * 0.75) + gap) + gap
+    canvas = Image.new("RGBA" if transparent else "RGB", (width, height + 120),
+                       (0, 0, 0, 0) if transparent else "white")
+    for i, digit in enumerate(digits):
+        tile = draw_digit(digit, canvas=height + 40, left=10, top=20, height=height, pen=pen, transparent=transparent)
+        canvas.paste(tile, (gap + i * (int(height * 0.75) + gap), 40), tile if transparent else None)
+    return canvas
+
+
+@pytest.mark.parametrize("digits", [[2, 0, 2, 6], [4, 5], [1, 1, 7], [9, 8, 3, 0, 6]])
+def test_numbers_are_split_left_to_right_and_read(predictor, digits):
+    reading = read_number(predictor, number_canvas(digits))
+    assert reading.text == "".join(map(str, digits))
+    assert 0 < reading.confidence <= 1
+
+
+def test_detached_strokes_of_one_digit_stay_together():
+    # a 4 drawn as two separate strokes and a 5 whose top bar does not touch its body
+    canvas = Image.new("L", (900, 500), 255)
+    from PIL import ImageDraw
+    draw = ImageDraw.Draw(canvas)
+    draw.line([(150, 60), (60, 300), (260, 300)], fill=0, width=18)
+    draw.line([(210, 180), (210, 440)], fill=0, width=18)
+    draw.line([(520, 60), (720, 60)], fill=0, width=18)  # the bar, not touching
+    draw.line([(520, 95), (510, 230)], fill=0, width=18)
+    draw.arc([(470, 200), (720, 440)], start=-100, end=150, fill=0, width=18)
+    assert len(split_digits(canvas)) == 2
+
+
+def test_blank_number_canvas_is_nothing_to_read():
+    with pytest.raises(NothingToRead):
+        split_digits(np.zeros((300, 900, 4), np.uint8))
+
+
+def test_numbers_made_of_mnist_test_digits(predictor, mnist_test):
+    """MNIST test digits placed side by side with random gaps, as numbers of 2–4 digits."""
+    rng = np.random.default_rng(3)
+    right = 0
+    total = 60
+    for _ in range(total):
+        picks = rng.choice(len(mnist_test), size=int(rng.integers(2, 5)), replace=False)
+        tiles = [255 - mnist_test.images[i].numpy() for i in picks]
+        gaps = [np.full((28, int(rng.integers(0, 8))), 255, np.uint8) for _ in picks]
+        strip = np.concatenate([part for tile, gap in zip(tiles, gaps) for part in (tile, gap)], axis=1)
+        image = Image.fromarray(np.pad(strip, 6, constant_values=255)).resize(
+            (strip.shape[1] * 10 + 120, 400), Image.BICUBIC)
+        expected = "".join(str(int(mnist_test.labels[i])) for i in picks)
+        right += read_number(predictor, image).text == expected
+    assert right / total >= 0.8
+
+
+def test_where_it_looked_highlights_the_strokes(predictor):
+    image = to_mnist(draw_digit(7))
+    heat = predictor.where_it_looked(image)
+    assert heat.shape == (28, 28) and heat.max() == pytest.approx(1)
+    assert heat[image == 0].max() == 0  # only ink can push (input × gradient)
+    assert heat[image > 0.5].mean() > 0.05
+
+
+def test_correction_store_is_append_only_and_safe_for_concurrent_writers(tmp_path):
+    store = CorrectionStore(tmp_path / "c")
+    image = to_mnist(draw_digit(3))
+
+    def add_many(label):
+        for _ in range(20):
+            store.add(image, label, draw_digit(3))
+
+    threads = [threading.Thread(target=add_many, args=(d,)) for d in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    images, labels = store.load()
+    assert store.count() == 80 and images.shape == (80, 28, 28)
+    assert sorted(np.bincount(labels).tolist()) == [20, 20, 20, 20]
+    assert len(list((tmp_path / "c").glob("*.original.png"))) == 80
+    archive = store.export_zip()
+    other = CorrectionStore(tmp_path / "other")
+    assert other.import_zip(archive) == 80 and other.count() == 80
+    assert np.array_equal(other.load()[0], images)
+    with pytest.raises(ValueError, match="not a corrections archive"):
+        other.import_zip(b"not a zip")
+    with pytest.raises(ValueError):
+        store.add(image, 12)
+
+
+@pytest.fixture(scope="module")
+def app_with_corrections(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corrections")
+    app = RunningApp("--corrections-dir", str(folder))
+    app.folder = folder
+    yield app
+    app.stop()
+
+
+def test_correct_endpoint_number_mode_and_fine_tune_over_http(app_with_corrections, tmp_path):
+    client = app_with_corrections.client()
+    path = tmp_path / "number.png"
+    number_canvas([3, 1, 4]).save(path)
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    result = client.predict(sketch, api_name="/predict_number")
+    assert result["number"] == "314" and [d["digit"] for d in result["digits"]] == [3, 1, 4]
+
+    for i in range(6):
+        drawing = tmp_path / f"d{i}.png"
+        draw_digit(i % 3 + 1, pen=20 + i).save(drawing)
+        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))},
+                                 str(i % 3 + 1), api_name="/correct")[0]
+        assert f"{i + 1} correction" in message
+    assert CorrectionStore(app_with_corrections.folder).count() == 6
+
+    outputs = client.predict(preset="fast", hidden="512", dropout=0, epochs=1, batch_size=128, lr=0.0005,
+                             optimizer="adam", augment=False, subset=2000, seed=0, fine_tune=True,
+                             api_name="/train")
+    log, status = outputs[3], outputs[-1]
+    assert "Done" in status, status
+    assert re.search(r"before: MNIST test [\d.]+%, held-out corrections", log)
+    assert re.search(r"after: MNIST test [\d.]+%, held-out corrections", log)
+
+
+def test_public_link_keeps_corrections_in_the_session(tmp_path):
+    folder = tmp_path / "corrections"
+    app = RunningApp("--share", "--corrections-dir", str(folder))
+    try:
+        drawing = tmp_path / "five.png"
+        draw_digit(5).save(drawing)
+        client = app.client()
+        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))}, "5",
+                                 api_name="/correct")[0]
+        assert "1 correction" in message
+        assert not folder.exists() or CorrectionStore(folder).count() == 0
+    finally:
+        app.stop()
