@@ -246,11 +246,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
             with gr.Tab("Draw", id="draw"):
                 with gr.Row():
                     with gr.Column(scale=3):
-                        sketch = gr.Sketchpad(
-                            label="Draw one digit (0–9)", type="numpy", image_mode="RGBA", format="png",
-                            canvas_size=(800, 800), brush=gr.Brush(default_size=36, colors=["#000000"],
-                                                                   color_mode="fixed"),
-                            layers=False, transforms=(), height=560, elem_id="sketch")
+                        sketch = pen_canvas("Draw one digit (0–9)", (800, 800), pen=36, height=560,
+                                            elem_id="sketch")
                         clear = gr.Button("Clear", variant="secondary")
                     with gr.Column(scale=2):
                         label = gr.Label(value=EMPTY_LABEL, num_top_classes=3, label="Prediction", elem_id="label")
@@ -315,11 +312,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                 gr.Markdown("Write a whole number, digits side by side (e.g. 2026).")
                 with gr.Row():
                     with gr.Column(scale=3):
-                        number_sketch = gr.Sketchpad(
-                            label="Draw a number", type="numpy", image_mode="RGBA", format="png",
-                            canvas_size=(1500, 500), brush=gr.Brush(default_size=30, colors=["#000000"],
-                                                                    color_mode="fixed"),
-                            layers=False, transforms=(), height=360, elem_id="number-sketch")
+                        number_sketch = pen_canvas("Draw a number", (1500, 500), pen=30, height=360,
+                                                   elem_id="number-sketch")
                     with gr.Column(scale=2):
                         number_text = gr.Markdown("**Draw a number**", elem_id="number")
                         number_crops = gr.Gallery(label="Each digit as the model saw it", columns=6, height=200)
@@ -348,6 +342,13 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                                        api_name="predict_image")
         demo.load(None, None, None, js=SELECT_BRUSH_JS)
     return demo
+
+
+def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id: str) -> gr.Sketchpad:
+    """A sketchpad for fingers and mice: one black pen, no colour picker, lossless PNG values."""
+    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", format="png", canvas_size=size,
+                        brush=gr.Brush(default_size=pen, colors=["#000000"], color_mode="fixed"),
+                        layers=False, transforms=(), height=height, elem_id=elem_id)
 
 
 def corrections_note(count: int) -> str:

@@ -1,4 +1,5 @@
 """A real browser (Debian's chromium via Playwright) draws on the sketchpad like a person."""
+import contextlib
 import shutil
 import time
 
@@ -21,6 +22,19 @@ def browser():
         browser.close()
 
 
+@contextlib.contextmanager
+def app_page(browser, url, height=1100, tab=None):
+    """A fresh page on the app (optionally on one tab), closed afterwards."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    try:
+        page.goto(url)
+        if tab:
+            page.get_by_role("tab", name=tab).click()
+        yield page
+    finally:
+        page.close()
+
+
 def drawing_area(page):
     """The white square of the canvas on screen (the canvas element is wider than the drawing)."""
     box = page.locator("#sketch canvas").first.bounding_box()
@@ -28,15 +42,20 @@ def drawing_area(page):
     return box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2, side
 
 
-def draw(page, digit):
-    left, top, side = drawing_area(page)
-    # the digit as a person draws it: about 60 % of the canvas height, a little off-centre
-    for path in stroke_paths(digit, left + side * 0.3, top + side * 0.15, side * 0.6):
+def drag_strokes(page, paths):
+    """Mouse drags along each stroke, like a person drawing (every other point keeps it quick)."""
+    for path in paths:
         page.mouse.move(*path[0])
         page.mouse.down()
         for point in path[1::2] + path[-1:]:
             page.mouse.move(*point, steps=2)
         page.mouse.up()
+
+
+def draw(page, digit):
+    left, top, side = drawing_area(page)
+    # the digit as a person draws it: about 60 % of the canvas height, a little off-centre
+    drag_strokes(page, stroke_paths(digit, left + side * 0.3, top + side * 0.15, side * 0.6))
 
 
 LABEL = "#label [data-testid=label-output-value]"
@@ -56,16 +75,11 @@ def wait_for_label(page, expected, timeout=30):
 
 
 def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, artifacts):
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    try:
-        page.goto(app_server.url)
+    with app_page(browser, app_server.url) as page:
         page.wait_for_selector("#sketch canvas", timeout=60_000)
         time.sleep(1.5)  # the page's own script selects the brush; the test never clicks a tool
-        started = time.time()
         draw(page, 3)
-        print(f"drawn in {time.time() - started:.1f} s")
         assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
-        print(f"drawn and read in {time.time() - started:.1f} s")
         assert "3" in page.locator("#note").inner_text()
         assert page.locator("#seen img").count() == 1
         page.screenshot(path=str(artifacts / "draw-3.png"))
@@ -74,15 +88,10 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         draw(page, 7)
         assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
         page.screenshot(path=str(artifacts / "draw-7.png"))
-    finally:
-        page.close()
 
 
 def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, browser, artifacts):
-    page = browser.new_page(viewport={"width": 1280, "height": 1400})
-    try:
-        page.goto(app_server.url)
-        page.get_by_role("tab", name="Retrain").click()
+    with app_page(browser, app_server.url, height=1400, tab="Retrain") as page:
         page.get_by_label("Hidden layer sizes").fill("64")
         page.get_by_label("Epochs").fill("2")
         page.get_by_label("Training images (subset for a quick run)").fill("10000")
@@ -97,15 +106,10 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         accuracy = float(status.split("test accuracy ")[1].split("%")[0])
         assert accuracy > 85
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
-    finally:
-        page.close()
 
 
 def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
-    page = browser.new_page(viewport={"width": 1280, "height": 1100})
-    try:
-        page.goto(app_server.url)
-        page.get_by_role("tab", name="Number").click()
+    with app_page(browser, app_server.url, tab="Number") as page:
         page.wait_for_selector("#number-sketch canvas", timeout=30_000)
         time.sleep(1.5)  # the tab's own script selects the brush
         box = page.locator("#number-sketch canvas").first.bounding_box()
@@ -115,13 +119,6 @@ def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
         left = box["x"] + (box["width"] - width) / 2
         top = box["y"] + (box["height"] - height) / 2
         for i, digit in enumerate((4, 7)):
-            for path in stroke_paths(digit, left + width * (0.2 + 0.35 * i), top + height * 0.15, height * 0.7):
-                page.mouse.move(*path[0])
-                page.mouse.down()
-                for point in path[1::2] + path[-1:]:
-                    page.mouse.move(*point, steps=2)
-                page.mouse.up()
+            drag_strokes(page, stroke_paths(digit, left + width * (0.2 + 0.35 * i), top + height * 0.15, height * 0.7))
         page.wait_for_function("() => /47/.test(document.querySelector('#number')?.innerText)", timeout=30_000)
         page.screenshot(path=str(artifacts / "number-47.png"))
-    finally:
-        page.close()
