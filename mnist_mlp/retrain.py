@@ -80,6 +80,7 @@ class TrainingJob:
             self._cancel.clear()
             self._state = RunState(status="running", config=config, started=time.time(),
                                    epochs=config.epochs, message="loading MNIST …")
+            self._last_report = (0, 0, 0.0)
             self._thread = threading.Thread(target=self._run, args=(config, corrections), daemon=True,
                                             name="retrain")
             self._thread.start()
@@ -106,10 +107,19 @@ class TrainingJob:
         with self._lock:
             s = self._state
             s.epoch, s.batch, s.batches = event.epoch, event.batch, event.batches
-            s.losses.append((event.epoch - 1 + event.batch / event.batches, event.loss))
+            position = event.epoch - 1 + event.batch / event.batches
+            if event.stage == "batch":
+                # The engine reports the epoch's running mean; plot the mean since the last report
+                # instead, so the curve does not jump at every epoch start.
+                last_epoch, last_batch, last_loss = self._last_report
+                if last_epoch != event.epoch or last_batch >= event.batch:
+                    last_batch, last_loss = 0, 0.0
+                window = (event.loss * event.batch - last_loss * last_batch) / (event.batch - last_batch)
+                s.losses.append((position, window))
+                self._last_report = (event.epoch, event.batch, event.loss)
             s.message = f"epoch {event.epoch}/{event.epochs}, batch {event.batch}/{event.batches}"
             if event.stage == "epoch":
-                s.accuracies.append((event.epoch, event.test_accuracy))
+                s.accuracies.append((round(position, 3), event.test_accuracy))
                 self._log(f"epoch {event.epoch}: loss {event.loss:.4f}, test accuracy "
                           f"{event.test_accuracy:.2%} ({event.elapsed:.1f} s)")
 

@@ -436,12 +436,13 @@ def confusion_image(confusion: np.ndarray | None) -> Image.Image | None:
             x, y = margin + p * cell, margin + t * cell
             draw.rectangle((x, y, x + cell - 2, y + cell - 2), fill=colour)
             draw.text((x + 6, y + cell // 2 - 6), str(int(confusion[t, p])), fill="black")
-    draw.text((margin, size - 14), "rows: true digit, columns: predicted", fill=(90, 90, 90))
+    draw.text((margin, size - 14), "Confusion matrix on MNIST test — rows: true digit, columns: predicted",
+              fill=(90, 90, 90))
     return image
 
 
 def mistakes_gallery(state) -> list:
-    return [(enlarge(image / 255.0, 4), f"true {t} → predicted {p}") for image, t, p in state.mistakes]
+    return [(enlarge(image / 255.0, 4), f"{t} → {p}") for image, t, p in state.mistakes]
 
 
 def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) -> None:
@@ -463,13 +464,14 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         augment = gr.Checkbox(fast["augment"], label="Augment (distort training digits)")
         subset = gr.Number(60000, label="Training images (subset for a quick run)", precision=0)
         seed = gr.Number(0, label="Seed", precision=0)
-    with gr.Row():
-        fine_tune = gr.Checkbox(False, label="Fine-tune the model in use on your corrections (mixed with MNIST)",
-                                info="keeps its architecture; reports MNIST and held-out-correction accuracy before/after")
-        export = gr.Button("Export corrections (.zip)", interactive=allow_training)
-        exported = gr.File(label="Corrections archive", interactive=False)
-        imported = gr.File(label="Import corrections (.zip)", file_types=[".zip"], type="filepath",
-                           interactive=allow_training)
+    fine_tune = gr.Checkbox(False, label="Fine-tune the model in use on your corrections (mixed with MNIST)",
+                            info="keeps its architecture; reports MNIST and held-out-correction accuracy before/after")
+    with gr.Accordion("Share corrections (export / import)", open=False):
+        with gr.Row():
+            export = gr.Button("Export corrections (.zip)", interactive=allow_training)
+            exported = gr.File(label="Corrections archive", interactive=False, height=120)
+            imported = gr.File(label="Import corrections (.zip)", file_types=[".zip"], type="filepath",
+                               interactive=allow_training, height=120)
     controls = [preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed, fine_tune]
 
     def fill_preset(name):
@@ -488,8 +490,9 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         accuracy_plot = gr.LinePlot(x="epoch", y="test accuracy", title="Test accuracy", height=250)
     log = gr.Textbox(label="Log", lines=6, max_lines=12, interactive=False)
     with gr.Row():
-        confusion = gr.Image(label="Confusion matrix (MNIST test)", interactive=False, buttons=[])
-        mistakes = gr.Gallery(label="Misclassified test digits", columns=6, height=300)
+        confusion = gr.Image(label="Confusion matrix (MNIST test)", show_label=False, interactive=False,
+                             buttons=[])
+        mistakes = gr.Gallery(label="Misclassified test digits (true → predicted)", columns=6, height=300)
     with gr.Row():
         use = gr.Button("Use this model", interactive=allow_training)
         make_default = gr.Checkbox(False, label="Save as the default model (keeps a backup)")
