@@ -423,7 +423,7 @@ def confusion_image(confusion: np.ndarray | None) -> Image.Image | None:
         return None
     cell, margin = 44, 40
     size = margin + 10 * cell
-    image = Image.new("RGB", (size, size), "white")
+    image = Image.new("RGB", (size, size + 24), "white")
     draw = ImageDraw.Draw(image)
     rows = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
     for t in range(10):
@@ -436,7 +436,7 @@ def confusion_image(confusion: np.ndarray | None) -> Image.Image | None:
             x, y = margin + p * cell, margin + t * cell
             draw.rectangle((x, y, x + cell - 2, y + cell - 2), fill=colour)
             draw.text((x + 6, y + cell // 2 - 6), str(int(confusion[t, p])), fill="black")
-    draw.text((margin, size - 14), "Confusion matrix on MNIST test — rows: true digit, columns: predicted",
+    draw.text((margin, size + 6), "Confusion matrix on MNIST test. Rows: true digit, columns: predicted",
               fill=(90, 90, 90))
     return image
 
