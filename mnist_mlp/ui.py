@@ -181,8 +181,8 @@ def pipeline_figure(image) -> Image.Image:
     final = to_mnist(image, stages)
     canvas = np.asarray(image.convert("L")) if isinstance(image, Image.Image) else image
     panels = [("your drawing", canvas / 255.0, True), ("ink, cropped", stages["crop"], False),
-              ("strokes normalised", stages["strokes"], False), ("longer side → 20 px", stages["box"], False),
-              ("centred by mass in 28×28", final, False)]
+              ("strokes normalised", stages["strokes"], False), ("longer side to 20 px", stages["box"], False),
+              ("centred by mass in 28x28", final, False)]
     size, gap, caption = 180, 14, 22
     figure = Image.new("RGB", (len(panels) * (size + gap) + gap, size + caption + gap), "white")
     draw = ImageDraw.Draw(figure)
