@@ -128,32 +128,35 @@ class DemoLogic:
     def __init__(self, predictor: Predictor):
         self.predictor = predictor
 
-    def _read(self, get_image):
-        """→ (label value, what the model saw, where it looked, note)."""
+    def _read(self, get_image, explain: bool = True):
+        """→ (label value, what the model saw, where it looked, note); `explain=False` (the API's
+        label-only endpoints) skips the pictures."""
         try:
             prediction = self.predictor.predict(get_image())
         except NothingToRead as error:
             return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, None, str(error)
         except ImageProblem as error:
             return f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
+        if not explain:
+            return label_value(prediction), None, None, note_for(prediction)
         heat = self.predictor.where_it_looked(prediction.image, prediction.digit)
         return (label_value(prediction), enlarge(prediction.image), looked_overlay(prediction.image, heat),
                 note_for(prediction))
 
-    def predict_sketch(self, value):
+    def predict_sketch(self, value, explain: bool = True):
         """Empty canvas → 'Draw a digit'."""
-        return self._read(lambda: sketch_image(value))
+        return self._read(lambda: sketch_image(value), explain)
 
-    def predict_file(self, path):
+    def predict_file(self, path, explain: bool = True):
         if not path:
             return "Upload a photo of one digit", None, None, "Upload, paste or take a photo of one handwritten digit."
-        return self._read(lambda: open_image(path))
+        return self._read(lambda: open_image(path), explain)
 
     def predict_sketch_label(self, value):
-        return self.predict_sketch(value)[0]
+        return self.predict_sketch(value, explain=False)[0]
 
     def predict_file_label(self, path):
-        return self.predict_file(path)[0]
+        return self.predict_file(path, explain=False)[0]
 
     def read_number_json(self, value) -> dict:
         """The API's answer: {"number", "digits": [{"digit", "confidence"}], "message"}."""
@@ -188,7 +191,7 @@ def pipeline_figure(image) -> Image.Image:
     draw = ImageDraw.Draw(figure)
     for i, (title, array, is_canvas) in enumerate(panels):
         pixels = (np.clip(array, 0, 1) * 255).astype(np.uint8)
-        panel = Image.fromarray(pixels if is_canvas else pixels)
+        panel = Image.fromarray(pixels)
         h, w = pixels.shape
         scale = size / max(h, w)
         resample = Image.NEAREST if max(h, w) <= 40 else Image.BILINEAR
