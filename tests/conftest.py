@@ -15,11 +15,16 @@ from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# On a developer's machine a missing MNIST is downloaded (torchvision) into ./data; in CI nothing
+# is downloaded and a missing MNIST fails the tests that need it.
+DOWNLOAD = not os.environ.get("CI")
+
+
 @pytest.fixture(scope="session")
 def mnist_root() -> Path:
     root = resolve_root()
     try:
-        load_mnist("test", root, download=False)
+        load_mnist("test", root, download=DOWNLOAD)
     except MnistError as error:
         pytest.fail(f"MNIST is required for this test (set MNIST_ROOT): {error}")
     return root
