@@ -49,7 +49,13 @@ def main(argv=None):
     if isinstance(args.auth, str):  # from the environment
         args.auth = parse_auth(args.auth)
 
+    from PIL import Image
+
+    from mnist_mlp.preprocess import MAX_PIXELS
     from mnist_mlp.ui import CSS, build_demo  # gradio is slow to import: after the flags are checked
+
+    # Gradio decodes sketchpad uploads itself: hold it to our pixel limit too (bombs).
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
     predictor = load_predictor(args.weights)
     public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too

@@ -158,3 +158,20 @@ def test_broken_shipped_weights_refuse_to_start(tmp_path, monkeypatch):
     monkeypatch.setattr(app, "DEFAULT_WEIGHTS", broken)
     with pytest.raises(SystemExit, match="shipped weights are unusable.*mnist_mlp.safetensors"):
         app.load_predictor(str(broken))
+
+
+def test_absurd_sketchpad_sizes_over_http_are_refused_and_the_server_stays_up(app_server, files, tmp_path):
+    client = app_server.client()
+    bomb = {"background": None, "layers": [], "composite": handle_file(str(files["bomb.png"][0]))}
+    try:
+        result = client.predict(bomb, api_name="/predict")
+        assert "confidences" not in result or not result["confidences"]
+    except Exception as error:  # refused by Gradio's own decoder: still a clear error, not a crash
+        assert "Traceback" not in str(error)
+    good = tmp_path / "six.png"
+    draw_digit(6).save(good)
+    assert client.predict(handle_file(str(good)), api_name="/predict_image")["label"] == "6"
+
+
+def test_the_app_listens_on_loopback_by_default(app_server):
+    assert "http://127.0.0.1:" in app_server.output()
