@@ -84,6 +84,21 @@ def main():
                 call(base, api_name, data)
                 samples.append((time.perf_counter() - t) * 1000)
             times[api_name] = samples
+        # The same, while the Retrain tab trains a full-size network in the background.
+        from gradio_client import Client
+        trainer = Client(base, verbose=False)
+        job = trainer.submit(preset="default", hidden="512, 256", dropout=0.2, epochs=20, batch_size=128,
+                             lr=0.001, optimizer="adam", augment=False, subset=60000, seed=0, fine_tune=False,
+                             api_name="/train")
+        time.sleep(3)
+        samples = []
+        for _ in range(args.calls):
+            t = time.perf_counter()
+            call(base, "predict", [{"background": None, "layers": [], "composite": file_data}])
+            samples.append((time.perf_counter() - t) * 1000)
+        times["predict_while_training"] = samples
+        trainer.predict(api_name="/cancel_training")
+        job.result(timeout=60)
         rss_mb = int(next(line for line in open(f"/proc/{proc.pid}/status") if line.startswith("VmRSS")).split()[1]) / 1024
     finally:
         proc.terminate()
