@@ -41,6 +41,12 @@ def main():
         start = time.perf_counter()
         to_mnist(canvases[i % 10])
         pre.append((time.perf_counter() - start) * 1000)
+    looked = []
+    seen = predictor.predict(canvases[0]).image
+    for i in range(args.runs):
+        start = time.perf_counter()
+        predictor.where_it_looked(seen)
+        looked.append((time.perf_counter() - start) * 1000)
     batch = np.stack([to_mnist(canvases[i % 10]) for i in range(args.batch)])
     start = time.perf_counter()
     predictor.predict_mnist(batch)
@@ -50,6 +56,7 @@ def main():
     end_to_end_per_second = args.batch / (time.perf_counter() - start)
     result = {"p50_ms": round(float(np.percentile(times, 50)), 3), "p99_ms": round(float(np.percentile(times, 99)), 3),
               "preprocess_p50_ms": round(float(np.percentile(pre, 50)), 3),
+              "where_it_looked_p50_ms": round(float(np.percentile(looked, 50)), 3),
               "batched_forward_images_per_second": round(forward_per_second),
               "canvases_per_second_preprocess_and_batched_predict": round(end_to_end_per_second),
               "runs": args.runs, "weights": args.weights}

@@ -49,6 +49,7 @@ SELECT_BRUSH_JS = select_brush_js("#sketch")
 
 CSS = """
 #seen img { image-rendering: pixelated; }
+#sketch button[aria-label="Color"], #number-sketch button[aria-label="Color"] { display: none; }
 .note { font-size: 1.1em; }
 """
 

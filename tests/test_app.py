@@ -112,3 +112,15 @@ def test_share_without_internet_keeps_serving_locally(tmp_path):
         assert app.proc.poll() is None
     finally:
         app.stop()
+
+
+@pytest.mark.parametrize("flags,message", [(["--port", "seventy"], "invalid int value"),
+                                           (["--auth", "nocolon"], "expected user:password"),
+                                           (["--bogus"], "unrecognized arguments")])
+def test_bad_flags_get_an_argparse_message(flags, message):
+    import subprocess
+    import sys
+    from conftest import ROOT, python_env
+    proc = subprocess.run([sys.executable, "app.py", *flags], cwd=ROOT, env=python_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

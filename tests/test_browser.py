@@ -78,6 +78,7 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
     with app_page(browser, app_server.url) as page:
         page.wait_for_selector("#sketch canvas", timeout=60_000)
         time.sleep(1.5)  # the page's own script selects the brush; the test never clicks a tool
+        assert page.locator('#sketch button[aria-label="Color"]').is_hidden()  # one black pen only
         draw(page, 3)
         assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
         assert "3" in page.locator("#note").inner_text()
