@@ -65,7 +65,7 @@ def main():
                 break
             except OSError:
                 if time.perf_counter() - started > 180:
-                    raise SystemExit("the app did not start")
+                    raise SystemExit("the app did not start") from None
                 time.sleep(0.1)
         startup = time.perf_counter() - started
         folder = pathlib.Path(tempfile.mkdtemp())

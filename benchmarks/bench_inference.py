@@ -43,7 +43,7 @@ def main():
         pre.append((time.perf_counter() - start) * 1000)
     looked = []
     seen = predictor.predict(canvases[0]).image
-    for i in range(args.runs):
+    for _ in range(args.runs):
         start = time.perf_counter()
         predictor.where_it_looked(seen)
         looked.append((time.perf_counter() - start) * 1000)

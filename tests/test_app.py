@@ -1,5 +1,4 @@
 """The Gradio app: in-process logic, and the real HTTP API through gradio_client."""
-import json
 
 import numpy as np
 import pytest
@@ -8,7 +7,7 @@ from PIL import Image
 
 from conftest import RunningApp
 from mnist_mlp.strokes import draw_digit
-from mnist_mlp.ui import EMPTY_LABEL, DemoLogic, build_demo, sketch_image
+from mnist_mlp.ui import EMPTY_LABEL, DemoLogic, build_demo
 
 
 def sketch_value(image_rgba: Image.Image, as_layer: bool):

@@ -1,8 +1,6 @@
 """Whole numbers, where the model looked, and corrections of your own handwriting."""
-import io
 import re
 import threading
-import zipfile
 
 import numpy as np
 import pytest

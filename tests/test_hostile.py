@@ -123,8 +123,11 @@ def test_auth_is_required_when_set(tmp_path):
     from gradio_client import Client
     app = RunningApp(env={"MNIST_APP_AUTH": "ada:lovelace"})
     try:
-        with pytest.raises(Exception):
+        from gradio_client.exceptions import AuthenticationError
+        with pytest.raises(AuthenticationError, match="credentials were not provided"):
             Client(app.url, verbose=False)
+        with pytest.raises(ValueError, match="Could not login"):
+            Client(app.url, auth=("ada", "wrong"), verbose=False)
         image = tmp_path / "eight.png"
         draw_digit(8).save(image)
         client = Client(app.url, auth=("ada", "lovelace"), verbose=False)

@@ -67,7 +67,7 @@ def test_kill_9_during_saving_never_leaves_a_broken_file(tmp_path):
     path = tmp_path / "w.safetensors"
     rng = random.Random(0)
     seen_commands = set()
-    for attempt in range(8):
+    for _ in range(8):
         proc = subprocess.Popen([sys.executable, "-c", SAVER, str(path)], cwd=ROOT, env=python_env(),
                                 stdout=subprocess.PIPE, text=True)
         proc.stdout.readline()  # at least one save completed

@@ -1,7 +1,6 @@
 """The Retrain tab's endpoints through gradio_client against a running app."""
 import re
 import shutil
-import threading
 import time
 
 import pytest
