@@ -81,15 +81,13 @@ def sketch_image(value):
 
 
 def _as_array(value) -> np.ndarray:
-    image = _as_image(value)
-    return np.asarray(image) if isinstance(image, Image.Image) else np.asarray(image)
+    return np.asarray(_as_image(value))
 
 
 def _as_image(value):
+    # Only pixels: a string here would be a path from the browser, which must never reach the disk.
     if isinstance(value, (np.ndarray, Image.Image)):
         return value
-    if isinstance(value, (str, Path)):
-        return open_image(value)
     raise ImageProblem(f"unexpected sketchpad content of type {type(value).__name__}")
 
 
