@@ -215,6 +215,7 @@ def about_markdown(card: dict) -> str:
         "",
         f"- MNIST test accuracy: **{accuracy:.2%}** on the 10,000 test images" if accuracy else "- MNIST test accuracy: not recorded",
         f"- Trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
+        f"{' distorted on the fly (rotation, scale, slant, elastic, stroke width)' if card.get('config', {}).get('augment') else ''}"
         f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}, on {card.get('date', '?')}"
         f" with torch {card.get('torch_version', '?')}",
         f"- Command: `{card.get('command', '?')}`",
