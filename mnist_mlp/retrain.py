@@ -5,6 +5,7 @@ has, so the Draw tab keeps answering. Its state is read as snapshots by any numb
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import threading
 import time
@@ -130,8 +131,8 @@ class TrainingJob:
             test_split = load_mnist("test", self.data_dir)
             init_model, held_out = None, None
             if corrections is not None:
-                train_split, held_out, init_model = self._fine_tune_setup(config, corrections, train_split, test_split)
-                config.limit_train = None  # the mixed split is already the subset to train on
+                config, train_split, held_out, init_model = self._fine_tune_setup(
+                    config, corrections, train_split, test_split)
             else:
                 with self._lock:
                     self._log(f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images")
@@ -166,7 +167,8 @@ class TrainingJob:
                 self._log(self._state.message)
 
     def _fine_tune_setup(self, config, corrections, mnist_train, mnist_test):
-        """Mix the corrections (oversampled to ~10 %) into an MNIST subset; hold out a fifth."""
+        """Mix the corrections (oversampled to ~10 %) into an MNIST subset; hold out a fifth.
+        Returns (config to train with, mixed split, held-out corrections, starting model)."""
         from .corrections import as_split
 
         images, labels = corrections
@@ -183,13 +185,14 @@ class TrainingJob:
         model = self.predictor.model
         init = type(model).from_architecture({**model.architecture(), "dropout": config.dropout})
         init.load_state_dict(model.state_dict())
-        config.hidden = tuple(model.hidden)  # fine-tuning keeps the architecture of the model in use
         before_mnist = evaluate(model, mnist_test.images, mnist_test.labels)[0]
         before_held = evaluate(model, held_out.images, held_out.labels)[0]
         with self._lock:
             self._log(f"fine-tuning the model in use on {len(train_part)} corrections (x{repeat}) + {subset} MNIST images")
             self._log(f"before: MNIST test {before_mnist:.2%}, held-out corrections {before_held:.2%} ({len(held)})")
-        return as_split(mixed_images, mixed_labels, "mnist+corrections"), held_out, init
+        # Fine-tuning keeps the architecture of the model in use; the mixed split is the whole subset.
+        config = dataclasses.replace(config, hidden=tuple(model.hidden), limit_train=None)
+        return config, as_split(mixed_images, mixed_labels, "mnist+corrections"), held_out, init
 
     def _finished_result(self) -> TrainResult:
         with self._lock:
