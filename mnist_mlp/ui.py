@@ -27,17 +27,19 @@ EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EMPTY_LABEL = "Draw a digit"
 
 def select_brush_js(container: str) -> str:
-    """JS that clicks the Brush button of the sketchpad inside `container` once it exists."""
+    """JS that makes sure the Brush of the sketchpad inside `container` is selected.
+
+    It watches for 3 s (a reset canvas drops the tool a moment after the new value arrives) and
+    clicks the button whenever it is not highlighted, at most 3 times."""
     return """
 () => {
-  let tries = 0;
-  const pick = () => {
+  let ticks = 0, clicks = 0;
+  const timer = setInterval(() => {
     const brush = [...document.querySelectorAll('%s button')].find(b =>
       /brush/i.test((b.getAttribute('aria-label') || '') + ' ' + (b.title || '')));
-    if (brush) { brush.click(); return true; }
-    return false;
-  };
-  const timer = setInterval(() => { if (pick() || ++tries > 100) clearInterval(timer); }, 100);
+    if (brush && !brush.classList.contains('highlight') && clicks < 3) { brush.click(); clicks++; }
+    if (++ticks > 30) clearInterval(timer);
+  }, 100);
 }
 """ % container
 

@@ -35,6 +35,14 @@ def app_page(browser, url, height=1100, tab=None):
         page.close()
 
 
+def wait_for_brush(page, container="#sketch"):
+    """What a person sees before drawing: the Brush tool highlighted (the page selects it)."""
+    page.wait_for_function(
+        "sel => document.querySelector(sel + ' button[aria-label=\"Brush\"]')?.classList.contains('highlight')",
+        arg=container, timeout=15_000)
+    time.sleep(0.3)
+
+
 def drawing_area(page):
     """The white square of the canvas on screen (the canvas element is wider than the drawing)."""
     box = page.locator("#sketch canvas").first.bounding_box()
@@ -77,7 +85,7 @@ def wait_for_label(page, expected, timeout=30):
 def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, artifacts):
     with app_page(browser, app_server.url) as page:
         page.wait_for_selector("#sketch canvas", timeout=60_000)
-        time.sleep(1.5)  # the page's own script selects the brush; the test never clicks a tool
+        wait_for_brush(page)  # the page's own script selects the brush; the test never clicks a tool
         assert page.locator('#sketch button[aria-label="Color"]').is_hidden()  # one black pen only
         draw(page, 3)
         assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
@@ -86,6 +94,8 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         page.screenshot(path=str(artifacts / "draw-3.png"))
         page.get_by_role("button", name="Clear", exact=True).click()
         assert wait_for_label(page, "Draw a digit"), f"label shows {label_text(page)!r}"
+        time.sleep(0.5)  # a person's hand takes this long to get back to the canvas
+        wait_for_brush(page)
         draw(page, 7)
         assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
         page.screenshot(path=str(artifacts / "draw-7.png"))
@@ -112,7 +122,7 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
 def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
     with app_page(browser, app_server.url, tab="Number") as page:
         page.wait_for_selector("#number-sketch canvas", timeout=30_000)
-        time.sleep(1.5)  # the tab's own script selects the brush
+        wait_for_brush(page, "#number-sketch")  # the tab's own script selects the brush
         box = page.locator("#number-sketch canvas").first.bounding_box()
         # the drawable area is 3:1 and centred in the canvas element
         width = min(box["width"], box["height"] * 3)
