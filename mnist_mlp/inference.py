@@ -84,4 +84,8 @@ class Predictor:
             target = int(logits.argmax()) if digit is None else int(digit)
             (gradient,) = torch.autograd.grad(logits[0, target], x)  # no parameter .grad touched
         push = np.clip((gradient * x).detach()[0].numpy(), 0, None)
-        return push / push.max() if push.max() > 0 else push
+        if not push.any():
+            return push
+        # Scale by a high percentile rather than the single strongest pixel, so the picture shows
+        # the strokes that mattered, not one hot spot.
+        return np.clip(push / np.percentile(push[push > 0], 90), 0, 1)
