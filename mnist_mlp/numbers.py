@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from .inference import Prediction, Predictor
-from .preprocess import SCAN_SIZE, SPECK_FRACTION, NothingToRead, _max_pool, raw_ink, to_mnist
+from .preprocess import SCAN_SIZE, NothingToRead, _max_pool, bounding_box, raw_ink, strokes, to_mnist
 
 MAX_DIGITS = 12
 
@@ -55,28 +55,16 @@ def split_digits(image) -> list[np.ndarray]:
     """A drawing of one or more digits → one float ink image per digit (light on dark), left to right."""
     raw = raw_ink(image)
     factor = math.ceil(max(raw.values.shape) / SCAN_SIZE)
-    coarse = raw.ink(_max_pool(raw.values, factor))
-    high = float(coarse.max()) if coarse.size else 0.0
-    if high < 0.08:
-        raise NothingToRead()
-    labels, count = ndimage.label(coarse > 0.5 * high, structure=np.ones((3, 3)))
-    boxes = ndimage.find_objects(labels)
-    speck = max(3, SPECK_FRACTION * max(coarse.shape))
-    sizes = [max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes]
-    keep = [i for i, size in enumerate(sizes) if size >= speck or size >= 0.25 * max(sizes, default=0)]
-    if not keep:
-        raise NothingToRead()
-    groups = _group_by_columns([boxes[i] for i in keep])
+    labels, kept, boxes = strokes(raw.ink(_max_pool(raw.values, factor)))
+    groups = _group_by_columns(boxes)
     if len(groups) > MAX_DIGITS:
         raise NothingToRead(f"Found {len(groups)} separate marks — draw at most {MAX_DIGITS} digits.")
     digits = []
     full = raw.ink()
     for group in groups:
-        members = [keep[i] + 1 for i in group]
-        rows = slice(min(boxes[m - 1][0].start for m in members), max(boxes[m - 1][0].stop for m in members))
-        cols = slice(min(boxes[m - 1][1].start for m in members), max(boxes[m - 1][1].stop for m in members))
+        rows, cols = bounding_box([boxes[i] for i in group])
         # this digit's strokes only (a neighbour's ink can reach into the box), at full resolution
-        mask = ndimage.binary_dilation(np.isin(labels[rows, cols], members), iterations=1)
+        mask = ndimage.binary_dilation(np.isin(labels[rows, cols], [kept[i] for i in group]), iterations=1)
         mask = np.kron(mask, np.ones((factor, factor), bool))
         crop = full[rows.start * factor:rows.stop * factor, cols.start * factor:cols.stop * factor]
         crop = crop * mask[:crop.shape[0], :crop.shape[1]]

@@ -201,24 +201,33 @@ def _resize(ink: np.ndarray, height: int, width: int) -> np.ndarray:
                          align_corners=False)[0, 0].numpy()
 
 
-def digit_box(ink: np.ndarray) -> tuple[slice, slice]:
-    """The bounding box of the digit's strokes, ignoring faint noise and specks.
+def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, slice]]]:
+    """The strokes of a drawing: connected blobs of ink, faint noise and specks left out.
 
-    Raises NothingToRead when there is no stroke (blank, uniform, a few specks).
+    Returns (label image, kept labels, their bounding boxes). Raises NothingToRead when there is
+    no stroke (blank, uniform, a few specks).
     """
     high = float(ink.max()) if ink.size else 0.0
     if not high >= MIN_CONTRAST:
         raise NothingToRead()
-    mask = ink > high * 0.5
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    labels, count = ndimage.label(ink > high * 0.5, structure=np.ones((3, 3)))
     boxes = ndimage.find_objects(labels)
     sizes = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
     speck = max(3, SPECK_FRACTION * max(ink.shape))
     if count == 0 or sizes.max() < speck:
         raise NothingToRead("Only specks found — draw a bigger digit." if count else EMPTY_MESSAGE)
-    keep = [b for b, size in zip(boxes, sizes) if size >= speck or size >= 0.25 * sizes.max()]
-    return (slice(min(b[0].start for b in keep), max(b[0].stop for b in keep)),
-            slice(min(b[1].start for b in keep), max(b[1].stop for b in keep)))
+    kept = [i for i, size in enumerate(sizes) if size >= speck or size >= 0.25 * sizes.max()]
+    return labels, [i + 1 for i in kept], [boxes[i] for i in kept]
+
+
+def bounding_box(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
+    return (slice(min(b[0].start for b in boxes), max(b[0].stop for b in boxes)),
+            slice(min(b[1].start for b in boxes), max(b[1].stop for b in boxes)))
+
+
+def digit_box(ink: np.ndarray) -> tuple[slice, slice]:
+    """The bounding box of the digit's strokes, ignoring faint noise and specks."""
+    return bounding_box(strokes(ink)[2])
 
 
 def stroke_width(solid: np.ndarray) -> float:
