@@ -271,6 +271,7 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                 clear.click(lambda: (None, EMPTY_LABEL, None, None, "Draw a digit on the canvas."), None,
                             [sketch, label, seen, looked, note], api_visibility="private"
                             ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
+                sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # so does the canvas's own trash button
                 session_corrections = gr.State([])
 
                 def correct(value, digit, session):
@@ -328,6 +329,7 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                 gr.Button(visible=False).click(logic.read_number_json, number_sketch, number_json,
                                                api_name="predict_number")
                 number_tab.select(None, None, None, js=select_brush_js("#number-sketch"))
+                number_sketch.clear(None, None, None, js=select_brush_js("#number-sketch"))
 
             with gr.Tab("Retrain", id="retrain"):
                 retrain_tab(job, allow_training, store)

@@ -99,6 +99,13 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         draw(page, 7)
         assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
         page.screenshot(path=str(artifacts / "draw-7.png"))
+        # the canvas's own trash button clears too, and the pen is ready again
+        page.locator('#sketch button[aria-label="Clear canvas"]').click()
+        assert wait_for_label(page, "Draw a digit"), f"label shows {label_text(page)!r}"
+        time.sleep(0.5)
+        wait_for_brush(page)
+        draw(page, 4)
+        assert wait_for_label(page, "4"), f"label shows {label_text(page)!r}"
 
 
 def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, browser, artifacts):
