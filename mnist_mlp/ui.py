@@ -268,8 +268,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                 gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
                 sketch.change(logic.predict_sketch, sketch, [label, seen, looked, note], trigger_mode="always_last",
                               show_progress="hidden", api_visibility="private")
-                clear.click(lambda: (None, EMPTY_LABEL, None, None, "Draw a digit on the canvas."), None,
-                            [sketch, label, seen, looked, note], api_visibility="private"
+                clear.click(lambda: (None, EMPTY_LABEL, None, None, "Draw a digit on the canvas.", None), None,
+                            [sketch, label, seen, looked, note, fix], api_visibility="private"
                             ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
                 sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # so does the canvas's own trash button
                 session_corrections = gr.State([])
