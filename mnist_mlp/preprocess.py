@@ -51,6 +51,13 @@ class NothingToRead(ImageProblem):
 
 # ---------------------------------------------------------------- decoding files safely
 
+def check_size(width: int, height: int) -> None:
+    """Refuse images over MAX_PIXELS (decompression bombs, absurd arrays)."""
+    if width * height > MAX_PIXELS:
+        raise ImageProblem(f"image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "
+                           f"the limit is {MAX_PIXELS / 1e6:.0f}")
+
+
 def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
     """Open an image file (path, bytes or file object) refusing bombs, truncation and non-images.
 
@@ -68,10 +75,7 @@ def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(source)  # reads the header only
-        width, height = image.size
-        if width * height > MAX_PIXELS:
-            raise ImageProblem(f"image is {width}×{height} = {width * height / 1e6:.0f} megapixels; "
-                               f"the limit is {MAX_PIXELS / 1e6:.0f}")
+        check_size(*image.size)
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)
         image.load()
@@ -290,12 +294,10 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     intermediate images (crop, strokes, box) — the About tab draws the pipeline from them.
     """
     if isinstance(image, Image.Image):
-        if image.width * image.height > MAX_PIXELS:
-            raise ImageProblem(f"image is {image.width}×{image.height}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+        check_size(*image.size)
     else:
-        shape = np.shape(image)
-        if len(shape) >= 2 and shape[0] * shape[1] > MAX_PIXELS:
-            raise ImageProblem(f"image is {shape[1]}×{shape[0]}; the limit is {MAX_PIXELS / 1e6:.0f} megapixels")
+        height, width = (np.shape(image) + (0, 0))[:2]
+        check_size(width, height)
     raw = raw_ink(image)
     # Find the digit on a small max-pooled copy (cheap; thin lines survive), then crop full size.
     factor = math.ceil(max(raw.values.shape) / SCAN_SIZE)
