@@ -14,8 +14,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load as safetensors_load
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_save
 
 from .model import MLP, MNIST_MEAN, MNIST_STD
@@ -99,15 +98,15 @@ def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[MLP, dict]:
     size = path.stat().st_size
     if size > MAX_WEIGHTS_BYTES:
         raise WeightsError(f"{path}: {size} bytes is too large for an MNIST MLP")
-    data = path.read_bytes()
-    if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin") or data.startswith(PICKLE_MAGIC):
+    with path.open("rb") as f:
+        head = f.read(4)
+    if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin") or head.startswith(PICKLE_MAGIC):
         raise WeightsError(f"{path}: looks like a pickle/torch.save file; those can run code when "
                            "loaded, so only .safetensors weights are accepted")
-    try:
-        tensors = safetensors_load(data)
-        from safetensors import safe_open  # metadata is only reachable through safe_open
+    try:  # one read of the file: tensors and the metadata that holds the card
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
+            tensors = {name: f.get_tensor(name) for name in f.keys()}
     except (SafetensorError, OSError, ValueError) as error:
         raise WeightsError(f"{path}: not a valid safetensors file ({error})") from None
     if CARD_KEY not in metadata:
