@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from .inference import Prediction, Predictor
-from .preprocess import SCAN_SIZE, NothingToRead, _max_pool, bounding_box, raw_ink, strokes, to_mnist
+from .preprocess import SCAN_SIZE, NothingToRead, bounding_box, raw_ink, strokes, to_mnist
 
 MAX_DIGITS = 12
 
@@ -54,19 +54,18 @@ def _group_by_columns(boxes: list[tuple[slice, slice]]) -> list[list[int]]:
 def split_digits(image) -> list[np.ndarray]:
     """A drawing of one or more digits → one float ink image per digit (light on dark), left to right."""
     raw = raw_ink(image)
-    factor = math.ceil(max(raw.values.shape) / SCAN_SIZE)
-    labels, kept, boxes = strokes(raw.ink(_max_pool(raw.values, factor)))
+    factor = math.ceil(max(raw.shape) / SCAN_SIZE)
+    labels, kept, boxes = strokes(raw.ink(factor=factor))
     groups = _group_by_columns(boxes)
     if len(groups) > MAX_DIGITS:
         raise NothingToRead(f"Found {len(groups)} separate marks — draw at most {MAX_DIGITS} digits.")
     digits = []
-    full = raw.ink()
     for group in groups:
         rows, cols = bounding_box([boxes[i] for i in group])
         # this digit's strokes only (a neighbour's ink can reach into the box), at full resolution
         mask = ndimage.binary_dilation(np.isin(labels[rows, cols], [kept[i] for i in group]), iterations=1)
         mask = np.kron(mask, np.ones((factor, factor), bool))
-        crop = full[rows.start * factor:rows.stop * factor, cols.start * factor:cols.stop * factor]
+        crop = raw.ink(slice(rows.start * factor, rows.stop * factor), slice(cols.start * factor, cols.stop * factor))
         crop = crop * mask[:crop.shape[0], :crop.shape[1]]
         margin = max(2, max(crop.shape) // 10)  # a dark border, so the crop reads as light ink on dark
         digits.append(np.pad(crop, margin))
