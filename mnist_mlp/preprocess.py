@@ -236,8 +236,15 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, s
     high = float(ink.max()) if ink.size else 0.0
     if not high >= MIN_CONTRAST:
         raise NothingToRead()
-    labels, count = ndimage.label(ink > high * 0.5, structure=np.ones((3, 3)))
-    boxes = ndimage.find_objects(labels)
+    solid = ink > high * 0.5
+    # Label only the part of the image that holds ink: a canvas is mostly empty paper.
+    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
+    top, left = int(rows[0]), int(cols[0])
+    extent = np.s_[top:rows[-1] + 1, left:cols[-1] + 1]
+    labels = np.zeros(solid.shape, np.int32)
+    count = ndimage.label(solid[extent], structure=np.ones((3, 3)), output=labels[extent])
+    boxes = [(slice(r.start + top, r.stop + top), slice(c.start + left, c.stop + left))
+             for r, c in ndimage.find_objects(labels[extent])]
     sizes = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
     speck = max(3, SPECK_FRACTION * max(ink.shape))
     if count == 0 or sizes.max() < speck:
@@ -305,8 +312,10 @@ def centre_by_mass(digit: np.ndarray) -> np.ndarray:
     field = np.zeros((FIELD, FIELD), np.float32)
     top, left = (FIELD - h) // 2, (FIELD - w) // 2
     field[top:top + h, left:left + w] = digit
-    cy, cx = ndimage.center_of_mass(field)
-    return ndimage.shift(field, (CENTRE - cy, CENTRE - cx), order=1, mode="constant").astype(np.float32)
+    mass = float(field.sum())
+    cy = float(field.sum(axis=1) @ np.arange(FIELD)) / mass
+    cx = float(field.sum(axis=0) @ np.arange(FIELD)) / mass
+    return ndimage.shift(field, (CENTRE - cy, CENTRE - cx), order=1, mode="constant")
 
 
 def to_mnist(image, stages: dict | None = None) -> np.ndarray:
