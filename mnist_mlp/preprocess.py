@@ -223,6 +223,10 @@ def _pool(values: np.ndarray, factor: int, keep, axis: int) -> np.ndarray:
     return pooled
 
 
+def _pool2d(values: np.ndarray, factor: int, keep) -> np.ndarray:
+    return _pool(_pool(values, factor, keep, axis=0), factor, keep, axis=1)
+
+
 def _resize(ink: np.ndarray, height: int, width: int) -> np.ndarray:
     """Anti-aliased resize (area-like when shrinking, bilinear when enlarging)."""
     return np.asarray(Image.fromarray(np.ascontiguousarray(ink, dtype=np.float32)).resize(
@@ -334,11 +338,18 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     raw = raw_ink(image)
     # Find the digit on a small pooled copy (cheap; thin lines survive) ...
     factor = math.ceil(max(raw.shape) / SCAN_SIZE)
-    rows, cols = digit_box(raw.ink(factor=factor))
-    rows = slice(rows.start * factor, min(rows.stop * factor, raw.shape[0]))
-    cols = slice(cols.start * factor, min(cols.stop * factor, raw.shape[1]))
-    # ... and read only that box, pooled to about WORK_SIZE px (big drawings) or as it is.
-    ink = raw.ink(rows, cols, factor=max(1, round(max(rows.stop - rows.start, cols.stop - cols.start) / WORK_SIZE)))
+    scan = raw.ink(factor=factor)
+    rows, cols = digit_box(scan)
+    length = max(rows.stop - rows.start, cols.stop - cols.start)
+    # ... and bring the box to about WORK_SIZE px. Most drawings fill enough of the scan to be
+    # pooled on from it (a max of block maxima is the max of the bigger block: exact); a small
+    # drawing on a big canvas is read again from the input, finer.
+    if factor == 1 or length >= WORK_SIZE // 2:
+        ink = _pool2d(scan[rows, cols], max(1, round(length / WORK_SIZE)), np.maximum)
+    else:
+        rows = slice(rows.start * factor, min(rows.stop * factor, raw.shape[0]))
+        cols = slice(cols.start * factor, min(cols.stop * factor, raw.shape[1]))
+        ink = raw.ink(rows, cols, factor=max(1, round(length * factor / WORK_SIZE)))
     # Contrast: the darkest stroke becomes full ink, paper noise below INK_THRESHOLD goes.
     ink = _crop(np.clip((ink / ink.max() - INK_THRESHOLD) / (1 - INK_THRESHOLD), 0, 1))
     if stages is not None:
