@@ -46,6 +46,15 @@ def test_same_digit_at_three_sizes_and_places_gives_nearly_the_same_image(predic
         assert {predictor.predict_mnist(np.stack(images))[i].digit for i in range(3)} == {digit}
 
 
+def test_small_digit_on_a_big_canvas_is_read_at_full_detail(predictor):
+    # 80 px on 2,000 px: only 10 px tall in the pooled scan, so it must be read again from the input.
+    for digit in (2, 3, 5, 8):
+        large = to_mnist(draw_digit(digit, height=600, left=200, top=100, pen=24))
+        small = draw_digit(digit, canvas=2000, height=80, left=900, top=1200, pen=4)
+        assert np.abs(to_mnist(small) - large).mean() < 0.05
+        assert predictor.predict(small).digit == digit
+
+
 def test_thin_line_on_huge_canvas_still_reads_as_a_stroke(predictor):
     image = draw_digit(7, canvas=2000, left=700, top=300, height=1400, pen=3)
     out = to_mnist(image)
