@@ -1,6 +1,6 @@
 """Preprocess + predict latency of one 800×800 canvas, and batch throughput.
 
-    python benchmarks/bench_inference.py [--weights W] [--runs 300]
+    python benchmarks/bench_inference.py [--weights W] [--runs 1000]
 
 Last line: one JSON object with p50_ms, p99_ms and images_per_second.
 """
@@ -22,7 +22,7 @@ from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
-    p.add_argument("--runs", type=int, default=300)
+    p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--batch", type=int, default=1000)
     args = p.parse_args()
     predictor = Predictor.load(args.weights)
