@@ -54,7 +54,7 @@ class NumpyForward:
     it. The input normalisation is folded into the first layer so that paper stays zero.
 
     Why not torch: for one image its per-call overhead and MKL's matrix-vector product on this
-    2-core AMD CPU took ~0.85 ms, this ~0.1 ms (benchmarks/bench_inference.py), on the calling
+    2-core AMD CPU took ~0.85 ms, this ~0.2 ms (benchmarks/bench_inference.py), on the calling
     thread with no BLAS worker left spinning. Batches stay on `MLP.forward`; tests check that the
     two agree for every activation.
     """

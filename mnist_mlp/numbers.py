@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from .inference import Prediction, Predictor
-from .preprocess import SCAN_SIZE, NothingToRead, bounding_box, raw_ink, strokes, to_mnist
+from .preprocess import SCAN_SIZE, NothingToRead, bounding_box, raw_ink, scale_box, strokes, to_mnist
 
 MAX_DIGITS = 12
 
@@ -65,7 +65,7 @@ def split_digits(image) -> list[np.ndarray]:
         # this digit's strokes only (a neighbour's ink can reach into the box), at full resolution
         mask = ndimage.binary_dilation(np.isin(labels[rows, cols], [kept[i] for i in group]), iterations=1)
         mask = np.kron(mask, np.ones((factor, factor), bool))
-        crop = raw.ink(slice(rows.start * factor, rows.stop * factor), slice(cols.start * factor, cols.stop * factor))
+        crop = raw.ink(*scale_box((rows, cols), factor))
         crop = crop * mask[:crop.shape[0], :crop.shape[1]]
         margin = max(2, max(crop.shape) // 10)  # a dark border, so the crop reads as light ink on dark
         digits.append(np.pad(crop, margin))

@@ -214,7 +214,7 @@ def _pool(values: np.ndarray, factor: int, keep, axis: int) -> np.ndarray:
     minimum (`keep`), so thin lines survive; the last block may be partial."""
     if factor <= 1:
         return values
-    # In-place maxima of strided slices: far faster than a reshape-and-reduce on big images.
+    # In-place maxima (minima) of strided slices: far faster than a reshape-and-reduce.
     step = (slice(None),) * axis
     pooled = values[step + (slice(0, None, factor),)].copy()
     for i in range(1, factor):
@@ -263,6 +263,11 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, s
 def bounding_box(boxes: list[tuple[slice, slice]]) -> tuple[slice, slice]:
     return (slice(min(b[0].start for b in boxes), max(b[0].stop for b in boxes)),
             slice(min(b[1].start for b in boxes), max(b[1].stop for b in boxes)))
+
+
+def scale_box(box: tuple[slice, slice], factor: int) -> tuple[slice, slice]:
+    """A box on a copy pooled by `factor` → the same box on the input."""
+    return tuple(slice(s.start * factor, s.stop * factor) for s in box)
 
 
 def digit_box(ink: np.ndarray) -> tuple[slice, slice]:
@@ -348,9 +353,7 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     if factor == 1 or length >= WORK_SIZE // 2:
         ink = _pool2d(scan[rows, cols], max(1, round(length / WORK_SIZE)), np.maximum)
     else:
-        rows = slice(rows.start * factor, min(rows.stop * factor, raw.shape[0]))
-        cols = slice(cols.start * factor, min(cols.stop * factor, raw.shape[1]))
-        ink = raw.ink(rows, cols, factor=max(1, round(length * factor / WORK_SIZE)))
+        ink = raw.ink(*scale_box((rows, cols), factor), factor=max(1, round(length * factor / WORK_SIZE)))
     # Contrast: the darkest stroke becomes full ink, paper noise below INK_THRESHOLD goes.
     ink = _crop(np.clip((ink / ink.max() - INK_THRESHOLD) / (1 - INK_THRESHOLD), 0, 1))
     if stages is not None:
