@@ -142,8 +142,7 @@ class TrainingJob:
                 after = evaluate(result.model, held_out.images, held_out.labels)[0]
                 with self._lock:
                     self._log(f"after: MNIST test {result.test_accuracy:.2%}, held-out corrections {after:.2%}")
-            _, predicted = evaluate(result.model, test_split.images, test_split.labels)
-            truth = test_split.labels
+            predicted, truth = result.test_predictions, test_split.labels
             confusion = torch.zeros(10, 10, dtype=torch.long)
             confusion.index_put_((truth, predicted), torch.ones_like(truth), accumulate=True)
             wrong = torch.nonzero(predicted != truth).flatten()[:MAX_MISTAKES_SHOWN].tolist()

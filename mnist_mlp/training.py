@@ -131,6 +131,7 @@ class TrainResult:
     train_samples: int
     data_sha256: str
     history: list[dict] = field(default_factory=list)  # per epoch: epoch, loss, test_accuracy, seconds
+    test_predictions: torch.Tensor | None = None  # the returned model's label for each test image
 
 
 class TrainingCancelled(Exception):
@@ -255,7 +256,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
                                      None, time.perf_counter() - start))
             if batch not in check_at:
                 continue
-            accuracy, _ = evaluate(model, test_split.images, test_split.labels)
+            accuracy, predicted = evaluate(model, test_split.images, test_split.labels)
             # Every rank holds the same weights, so every rank takes the same decision here.
             reached = config.target_acc is not None and accuracy >= config.target_acc
             if batch == batches or reached:
@@ -272,7 +273,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     model.eval()
     return TrainResult(model=model.cpu(), config=config, test_accuracy=accuracy, epochs_run=epoch,
                        seconds=time.perf_counter() - start, train_samples=n,
-                       data_sha256=train_split.sha256, history=history)
+                       data_sha256=train_split.sha256, history=history, test_predictions=predicted)
 
 
 def is_main_process() -> bool:

@@ -5,6 +5,7 @@ import sys
 import threading
 
 import pytest
+import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, train
@@ -17,8 +18,9 @@ def test_one_epoch_on_5000_images_reaches_a_real_accuracy(mnist_train, mnist_tes
                    on_progress=events.append, train_split=mnist_train, test_split=mnist_test)
     assert result.test_accuracy >= 0.90
     assert result.train_samples == 5000
-    accuracy, _ = evaluate(result.model, mnist_test.images, mnist_test.labels)
+    accuracy, predicted = evaluate(result.model, mnist_test.images, mnist_test.labels)
     assert accuracy == pytest.approx(result.test_accuracy)
+    assert torch.equal(result.test_predictions, predicted)  # the returned model's own predictions
     assert events[-1].stage == "epoch" and events[-1].test_accuracy == result.test_accuracy
     assert any(e.stage == "batch" for e in events)
 
