@@ -98,8 +98,12 @@ class Predictor:
     """Thread-safe: predictions read one (model, card) state; `swap` replaces it in one assignment."""
 
     def __init__(self, model: MLP, card: dict, path: str | os.PathLike | None = None):
-        self._state = (model.eval(), card, Path(path) if path else None, NumpyForward(model))
+        self._state = self._state_of(model, card, path)
         self._swap_lock = threading.Lock()
+
+    @staticmethod
+    def _state_of(model: MLP, card: dict, path: str | os.PathLike | None) -> tuple:
+        return model.eval(), card, Path(path) if path else None, NumpyForward(model)
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_WEIGHTS) -> "Predictor":
@@ -120,8 +124,9 @@ class Predictor:
 
     def swap(self, model: MLP, card: dict, path: str | os.PathLike | None = None) -> None:
         """Use another model from the next prediction on; in-flight predictions finish on the old one."""
+        state = self._state_of(model, card, path)  # built outside the lock, assigned at once
         with self._swap_lock:
-            self._state = (model.eval(), card, Path(path) if path else None, NumpyForward(model))
+            self._state = state
 
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """[N, 28, 28] MNIST-form images → [N, 10] probabilities (one batched forward pass)."""
