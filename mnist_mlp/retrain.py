@@ -200,14 +200,14 @@ class TrainingJob:
                 raise ValueError("No finished training run yet — start one first.")
             return result
 
-    def card(self) -> dict:
-        result = self._finished_result()
+    @staticmethod
+    def card(result: TrainResult) -> dict:
         return make_card(result.model, result, command="Retrain tab: " + str(result.config.as_dict()),
                          trained_in="retrain tab")
 
     def use_result(self) -> str:
         result = self._finished_result()
-        self.predictor.swap(result.model, self.card())
+        self.predictor.swap(result.model, self.card(result))
         return f"Now predicting with the new model ({result.test_accuracy:.2%} on MNIST test)."
 
     def save(self, make_default: bool = False) -> Path:
@@ -222,7 +222,7 @@ class TrainingJob:
             target = self.default_weights
         else:
             target = self.weights_dir / f"retrained-{stamp}.safetensors"
-        return save_weights(result.model, self.card(), target)
+        return save_weights(result.model, self.card(result), target)
 
     def revert(self) -> str:
         model, card = load_weights(self.default_weights)

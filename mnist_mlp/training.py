@@ -219,7 +219,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
 
     start = time.perf_counter()
     history: list[dict] = []
-    accuracy = 0.0
+    accuracy, predicted = 0.0, None
     epoch = 0
     # With a target, also test part-way through epochs so a run stops as soon as it gets there.
     checks = config.evals_per_epoch if config.target_acc is not None else 1
