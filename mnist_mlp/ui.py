@@ -20,7 +20,7 @@ from .numbers import read_number
 from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
 from .retrain import TrainingJob
 from .strokes import draw_digit
-from .training import PRESETS, TrainConfig, config_from_preset
+from .training import TrainConfig, config_from_preset
 
 UNSURE_BELOW = 0.6  # top probability under this → say "not sure" and name the runner-up
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
@@ -453,7 +453,7 @@ def mistakes_gallery(state) -> list:
 
 
 def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) -> None:
-    fast = {**TrainConfig().as_dict(), **PRESETS["fast"]}
+    fast = config_from_preset("fast").as_dict()
     if not allow_training:
         gr.Markdown(f"### Retraining is off\n{PUBLIC_LINK_MESSAGE}")
     gr.Markdown("Train a new network on MNIST with the same engine as `train.py`. The Draw tab keeps "
@@ -482,7 +482,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
     controls = [preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed, fine_tune]
 
     def fill_preset(name):
-        values = {**TrainConfig().as_dict(), **PRESETS[name]}
+        values = config_from_preset(name).as_dict()
         return (", ".join(map(str, values["hidden"])), values["dropout"], values["epochs"],
                 values["batch_size"], values["lr"], values["optimizer"], values["augment"])
 
