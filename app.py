@@ -49,13 +49,19 @@ def main(argv=None):
     if isinstance(args.auth, str):  # from the environment
         args.auth = parse_auth(args.auth)
 
-    from PIL import Image
+    import warnings
 
+    from PIL import Image
+    from starlette.middleware import Middleware
+
+    from mnist_mlp.guard import RequestLimits
     from mnist_mlp.preprocess import MAX_PIXELS
     from mnist_mlp.ui import CSS, build_demo  # gradio is slow to import: after the flags are checked
 
-    # Gradio decodes sketchpad uploads itself: hold it to our pixel limit too (bombs).
+    # Gradio decodes sketchpad uploads itself: hold it to our pixel limit too, and make PIL refuse
+    # (not just warn about) images between 1x and 2x the limit.
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
 
     predictor = load_predictor(args.weights)
     public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too
@@ -68,7 +74,8 @@ def main(argv=None):
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=args.auth,
-                        max_file_size="10mb", css=CSS, show_error=True, prevent_thread_lock=True)
+                        max_file_size="10mb", css=CSS, show_error=True, prevent_thread_lock=True,
+                        app_kwargs={"middleware": [Middleware(RequestLimits)]})
     except OSError as error:  # e.g. the port is taken
         sys.exit(f"error: {error}")
     print(f"* Running on local URL:  {demo.local_url}", flush=True)

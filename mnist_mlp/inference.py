@@ -16,6 +16,10 @@ from .preprocess import to_mnist
 from .weights import DEFAULT_WEIGHTS, load_weights
 
 
+# Top probability under this → the app says "not sure" and names the runner-up.
+UNSURE_BELOW = 0.6
+
+
 @dataclass(frozen=True)
 class Prediction:
     digit: int
@@ -26,6 +30,10 @@ class Prediction:
     def top(self, k: int = 3) -> list[tuple[int, float]]:
         order = np.argsort(self.probabilities)[::-1][:k]
         return [(int(d), float(self.probabilities[d])) for d in order]
+
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
 
     def as_json(self) -> dict:
         return {"digit": self.digit, "confidence": round(self.confidence, 6),

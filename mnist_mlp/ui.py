@@ -15,6 +15,7 @@ import pandas as pd
 from PIL import Image, ImageDraw
 
 from .corrections import CorrectionStore
+from .guard import GuardedSketchpad
 from .inference import Prediction, Predictor
 from .numbers import read_number
 from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
@@ -22,7 +23,6 @@ from .retrain import TrainingJob
 from .strokes import draw_digit
 from .training import TrainConfig, config_from_preset
 
-UNSURE_BELOW = 0.6  # top probability under this → say "not sure" and name the runner-up
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EMPTY_LABEL = "Draw a digit"
 
@@ -101,7 +101,7 @@ def label_value(prediction: Prediction) -> dict[str, float]:
 
 def note_for(prediction: Prediction) -> str:
     (first, p1), (second, _) = prediction.top(2)
-    if p1 < UNSURE_BELOW:
+    if prediction.unsure:
         return f"**Not sure — is it a {first} or a {second}?** ({p1:.0%} vs the rest)"
     return f"Looks like a **{first}** ({p1:.0%} sure)."
 
@@ -245,7 +245,8 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
     store = CorrectionStore(corrections_dir)
     examples = ensure_examples()
 
-    with gr.Blocks(title="Draw a digit — MNIST MLP") as demo:
+    # Uploaded files and exports are deleted after an hour (checked every 10 minutes).
+    with gr.Blocks(title="Draw a digit — MNIST MLP", delete_cache=(600, 3600)) as demo:
         gr.Markdown("# Draw a digit\nA small PyTorch multilayer perceptron reads your handwriting.")
         with gr.Tabs():
             with gr.Tab("Draw", id="draw"):
@@ -352,8 +353,9 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
 
 
 def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id: str) -> gr.Sketchpad:
-    """A sketchpad for fingers and mice: one black pen, no colour picker, lossless PNG values."""
-    return gr.Sketchpad(label=label, type="numpy", image_mode="RGBA", format="png", canvas_size=size,
+    """A sketchpad for fingers and mice: one black pen, no colour picker, lossless PNG values, its
+    inputs bounded (guard.GuardedSketchpad)."""
+    return GuardedSketchpad(label=label, type="numpy", image_mode="RGBA", format="png", canvas_size=size,
                         brush=gr.Brush(default_size=pen, colors=["#000000"], color_mode="fixed"),
                         layers=False, transforms=(), height=height, elem_id=elem_id)
 

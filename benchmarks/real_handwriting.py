@@ -1,0 +1,99 @@
+"""Real handwriting from writers outside MNIST: Semeion digits drawn as 800×800 canvases, thick and
+with a fine pen, read through the app's own path (`Predictor.predict`: preprocessing + forward).
+
+    python benchmarks/real_handwriting.py [--weights W ...] [--semeion ../shared/handwriting/semeion.data]
+
+The canvases are rendered (deterministically) by `../shared/tools/render_semeion.py` into a temp
+folder, or read from `--canvases DIR` (holding thick/ and thin/, each with labels.txt). Semeion is
+for measuring only: nothing here trains or tunes on it.
+
+Prints per set: accuracy, errors by true digit, the most common confusions, and the shares of
+wrong / right answers that carry the app's "not sure" note. Last line, for the first weights:
+{"semeion_thick", "semeion_thin", "mnist_test", "unsure_wrong", "unsure_right"} (+ per weights file).
+"""
+import argparse
+import collections
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from mnist_mlp.data import load_mnist  # noqa: E402
+from mnist_mlp.inference import Predictor  # noqa: E402
+from mnist_mlp.preprocess import open_image  # noqa: E402
+from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+STYLES = ("thick", "thin")
+
+
+def render(semeion: pathlib.Path, folder: pathlib.Path) -> None:
+    for style in STYLES:
+        if not (folder / style / "labels.txt").exists():
+            subprocess.run([sys.executable, str(SHARED / "tools" / "render_semeion.py"), str(semeion),
+                            str(folder / style), style], check=True, stdout=subprocess.DEVNULL)
+
+
+def canvases(folder: pathlib.Path, style: str) -> tuple[list, list[int]]:
+    rows = [line.split() for line in (folder / style / "labels.txt").read_text().splitlines() if line.strip()]
+    return [open_image(folder / style / name) for name, _ in rows], [int(label) for _, label in rows]
+
+
+def read_all(predictor: Predictor, images) -> list:
+    return [predictor.predict(image) for image in images]
+
+
+def report(name: str, predictions, labels) -> dict:
+    digits = np.array([p.digit for p in predictions])
+    truth = np.array(labels)
+    right = digits == truth
+    unsure = np.array([p.unsure for p in predictions])
+    wrong_by_digit = " ".join(f"{d}:{int((~right & (truth == d)).sum())}/{int((truth == d).sum())}"
+                              for d in range(10))
+    pairs = collections.Counter(f"{t}→{p}" for t, p in zip(truth[~right], digits[~right])).most_common(8)
+    print(f"  {name:6s} accuracy {right.mean():.2%} ({int(right.sum())}/{len(right)}); not sure on "
+          f"{unsure[~right].mean() if (~right).any() else 0:.0%} of wrong, {unsure[right].mean():.1%} of right")
+    print(f"         wrong by true digit {wrong_by_digit}")
+    print(f"         most common: {', '.join(f'{pair} ×{n}' for pair, n in pairs)}")
+    return {"accuracy": float(right.mean()), "wrong": int((~right).sum()),
+            "unsure_wrong": int(unsure[~right].sum()), "unsure_right": int(unsure[right].sum()), "right": int(right.sum())}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--weights", nargs="+", default=[str(DEFAULT_WEIGHTS)])
+    p.add_argument("--semeion", default=str(SHARED / "handwriting" / "semeion.data"))
+    p.add_argument("--canvases", help="folder with thick/ and thin/ already rendered (default: render to a temp folder)")
+    p.add_argument("--data-dir", help="MNIST root for the MNIST test figure (default $MNIST_ROOT, then ./data)")
+    args = p.parse_args()
+    folder = pathlib.Path(args.canvases or tempfile.mkdtemp(prefix="semeion-"))
+    render(pathlib.Path(args.semeion), folder)
+    sets = {style: canvases(folder, style) for style in STYLES}
+    test = load_mnist("test", args.data_dir)
+    results = {}
+    for weights in args.weights:
+        predictor = Predictor.load(weights)
+        print(pathlib.Path(weights).name)
+        figures = {style: report(style, read_all(predictor, images), labels) for style, (images, labels) in sets.items()}
+        mnist = float((predictor.probabilities(test.images.numpy() / 255.0).argmax(1) == test.labels.numpy()).mean())
+        wrong = sum(f["wrong"] for f in figures.values())
+        right = sum(f["right"] for f in figures.values())
+        summary = {"semeion_thick": round(figures["thick"]["accuracy"], 4),
+                   "semeion_thin": round(figures["thin"]["accuracy"], 4),
+                   "mnist_test": round(mnist, 4),
+                   "unsure_wrong": round(sum(f["unsure_wrong"] for f in figures.values()) / max(wrong, 1), 4),
+                   "unsure_right": round(sum(f["unsure_right"] for f in figures.values()) / max(right, 1), 4)}
+        print(f"  MNIST test {mnist:.2%}; not sure on {summary['unsure_wrong']:.0%} of all wrong, "
+              f"{summary['unsure_right']:.1%} of all right")
+        results[pathlib.Path(weights).name] = summary
+    first = results[pathlib.Path(args.weights[0]).name]
+    print(json.dumps({**first, "weights": results}))
+
+
+if __name__ == "__main__":
+    main()
