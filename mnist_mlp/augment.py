@@ -70,8 +70,9 @@ class StyleConfig:
     Measured on Semeion canvases with the shipped model: half of the fine-pen `1`s (a long up-stroke
     flag, often a foot) were read as 7, 2 or 4, and `9`s whose tail hooks left as 3 or 8."""
     one_flag: float = 0.5  # share of 1s given a flag: a stroke from the top going down-left
-    one_foot: float = 0.5  # share of flagged 1s that also get a foot (a bar under the stem)
-    one_widen: tuple[float, float] = (1.0, 1.7)  # flagged 1s stretched sideways (a wide, sloping flag)
+    one_flag_length: tuple[float, float] = (0.35, 0.7)  # of the stem's height
+    one_foot: float = 0.3  # share of flagged 1s that also get a foot (a tick right of the stem's end)
+    one_widen: tuple[float, float] = (1.0, 1.4)  # flagged 1s stretched sideways (a wide, sloping flag)
     seven_bar: float = 0.25  # share of 7s crossed at mid-height (the continental 7)
     nine_hook: float = 0.25  # share of 9s whose tail curls left at the bottom
     pen: tuple[float, float] = (1.6, 2.8)  # stroke width of the added strokes, px at 28×28
@@ -128,16 +129,15 @@ def add_styles(images: torch.Tensor, labels: torch.Tensor, config: StyleConfig =
         n = len(ones)
         top, bottom = _ink_end(digits, top=True), _ink_end(digits, top=False)
         height = (bottom[:, 0] - top[:, 0]).clamp_min(8)
-        # The flag: from the top of the stem, down and to the left, 25–50 % of the height long.
-        angle = _uniform(n, math.radians(30), math.radians(65), generator)  # flatter reads as a 7
-        length = height * _uniform(n, 0.25, 0.5, generator)
+        # The flag: from the top of the stem, down and to the left.
+        angle = _uniform(n, math.radians(30), math.radians(60), generator)  # flatter reads as a 7
+        length = height * _uniform(n, *config.one_flag_length, generator)
         flag_end = top + torch.stack([torch.sin(angle), -torch.cos(angle)], 1) * length[:, None]
         widths = _uniform(n, *config.pen, generator)
         strokes = _segments(n, 28, 28, top, flag_end, widths)
-        # The foot: a bar under the stem, centred on it, 30–60 % of the height wide.
-        half = height * _uniform(n, 0.15, 0.3, generator)
-        foot = _segments(n, 28, 28, bottom - torch.stack([torch.zeros(n), half], 1),
-                         bottom + torch.stack([torch.zeros(n), half], 1), widths)
+        # The foot: a tick from the stem's end to the right, 15–35 % of the height long.
+        reach = height * _uniform(n, 0.15, 0.35, generator)
+        foot = _segments(n, 28, 28, bottom, bottom + torch.stack([torch.zeros(n), reach], 1), widths)
         with_foot = (torch.rand(n, generator=generator) < config.one_foot).float().view(n, 1, 1)
         digits = torch.maximum(digits, torch.maximum(strokes, foot * with_foot))
         out[ones] = _stretch_x(digits, _uniform(n, *config.one_widen, generator))

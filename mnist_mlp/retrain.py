@@ -211,20 +211,29 @@ class TrainingJob:
         return f"Now predicting with the new model ({result.test_accuracy:.2%} on MNIST test)."
 
     def save(self, make_default: bool = False) -> Path:
-        """Write the new weights atomically: a new file, or the default (after a backup)."""
+        """Write the new weights atomically: a new file, or the default (after a backup). Neither
+        a new file nor a backup ever replaces an existing file, however fast saves follow each other."""
         result = self._finished_result()
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         if make_default:
             if self.default_weights.exists():  # the backup is a complete, loadable weights file
                 old_model, old_card = load_weights(self.default_weights)
-                save_weights(old_model, old_card, self.default_weights.with_name(
-                    f"{self.default_weights.stem}.backup-{stamp}.safetensors"))
-            target = self.default_weights
-        else:
-            target = self.weights_dir / f"retrained-{stamp}.safetensors"
-        return save_weights(result.model, self.card(result), target)
+                _save_new(old_model, old_card, self.default_weights.parent, f"{self.default_weights.stem}.backup")
+            return save_weights(result.model, self.card(result), self.default_weights)
+        return _save_new(result.model, self.card(result), self.weights_dir, "retrained")
 
     def revert(self) -> str:
         model, card = load_weights(self.default_weights)
         self.predictor.swap(model, card, self.default_weights)
         return f"Back to the default model ({card.get('test_accuracy', 0):.2%} on MNIST test)."
+
+
+def _save_new(model, card: dict, folder: Path, prefix: str) -> Path:
+    """Save under a new name `<prefix>-<time>[-n].safetensors` that no file has yet."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        path = folder / f"{prefix}-{stamp}{f'-{n}' if n else ''}.safetensors"
+        try:
+            return save_weights(model, card, path, overwrite=False)
+        except FileExistsError:
+            continue
+    raise OSError(f"could not find a free file name for {prefix} in {folder.name}")

@@ -20,11 +20,11 @@ import torch.nn.functional as F
 
 from .augment import AugmentConfig, StyleConfig, add_styles, augment_batch
 from .data import Split, load_mnist
-from .model import MLP
+from .model import MLP, check_architecture
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "constant")
-MAX_WIDTH = 8192
+MAX_SEED = 2**32 - 1
 
 
 @dataclass
@@ -53,12 +53,12 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise ValueError with a message a person can act on; return self when fine."""
         problems = []
-        if not self.hidden or any(not isinstance(h, int) or h < 1 or h > MAX_WIDTH for h in self.hidden):
-            problems.append(f"hidden layer sizes must be whole numbers from 1 to {MAX_WIDTH}")
-        if len(self.hidden) > 8:
-            problems.append("at most 8 hidden layers")
-        if not 0 <= self.dropout < 1:
-            problems.append("dropout must be in [0, 1)")
+        try:
+            check_architecture(list(self.hidden), self.activation, self.dropout)
+        except ValueError as error:
+            problems.append(str(error))
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
+            problems.append(f"seed must be a whole number from 0 to {MAX_SEED}")
         if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 1000:
             problems.append("epochs must be a whole number from 1 to 1000")
         if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 60_000:

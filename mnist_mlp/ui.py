@@ -5,6 +5,7 @@ return the gr.Label value. Training endpoints: `train` (start + stream), `cancel
 """
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import threading
 from pathlib import Path
@@ -420,9 +421,17 @@ def progress_html(state) -> str:
             f"<p id='train-status'><b>{state.status}</b> — {state.message}</p>")
 
 
+MAX_TRAIN_WATCHERS = 8  # browsers streaming a run at once; more wait in the queue
+FOLLOW_EVERY_S = 1.0  # a training run's progress is sent to each browser at most this often
+MAX_CURVE_POINTS = 120  # a long run's loss curve is thinned to this many points for the page
+
+
 def curves(state) -> tuple[pd.DataFrame, pd.DataFrame]:
     # float columns even when empty: Gradio types the axes from the dtypes (object → categorical)
-    loss = pd.DataFrame(state.losses, columns=["epoch", "loss"], dtype=float)
+    losses = state.losses
+    if len(losses) > MAX_CURVE_POINTS:
+        losses = [losses[round(i)] for i in np.linspace(0, len(losses) - 1, MAX_CURVE_POINTS)]
+    loss = pd.DataFrame(losses, columns=["epoch", "loss"], dtype=float)
     accuracy = pd.DataFrame(state.accuracies, columns=["epoch", "test accuracy"], dtype=float)
     return loss, accuracy
 
@@ -516,9 +525,12 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         return (progress_html(state), loss, accuracy, "\n".join(state.log), confusion_image(state.confusion),
                 mistakes_gallery(state), message)
 
-    def train_stream(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed,
-                     fine_tune=False):
-        """Start a run (or follow the one already running) and stream its progress."""
+    async def train_stream(preset, hidden, dropout, epochs, batch_size, lr, optimizer, augment, subset, seed,
+                           fine_tune=False):
+        """Start a run (or follow the one already running) and stream its progress.
+
+        Async on purpose: a follower only sleeps between snapshots, so it holds no worker thread
+        (45 followers of one run once made a /predict wait 22 s for a free thread)."""
         if not allow_training:
             yield view(job.snapshot(), PUBLIC_LINK_MESSAGE)
             return
@@ -530,7 +542,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
             return
         corrections = None
         if fine_tune:
-            corrections = store.load()
+            corrections = await asyncio.to_thread(store.load)
             if len(corrections[1]) < 5:
                 yield view(job.snapshot(), f"**Not started:** fine-tuning needs at least 5 corrections "
                                            f"(there are {len(corrections[1])}): use “Wrong? It's a …” on the Draw tab.")
@@ -538,12 +550,17 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         with started_lock:
             started = job.start(config, corrections)
         message = "Training…" if started else "**Training already running** (started elsewhere) — showing its progress."
+        shown = None
         while True:
             state = job.snapshot()
             if not state.running:
                 break
-            yield view(state, message)
-            job.wait(0.5)
+            # Each update is rendered by Gradio on its event loop, once per follower: send one
+            # only when something changed, at most every FOLLOW_EVERY_S.
+            if (state.epoch, state.batch, len(state.log)) != shown:
+                shown = (state.epoch, state.batch, len(state.log))
+                yield view(state, message)
+            await asyncio.sleep(FOLLOW_EVERY_S)
         final = {"done": f"**Done:** {state.message}. Use it, save it, or train again.",
                  "cancelled": f"**Cancelled** — {state.message}", "failed": f"**Failed:** {state.message}"}
         yield view(state, final.get(state.status, state.message))
@@ -589,8 +606,10 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
 
     export.click(export_corrections, None, [exported, status], api_name="export_corrections")
     imported.upload(import_corrections, imported, status, api_name="import_corrections")
-    start.click(train_stream, controls, outputs, api_name="train", concurrency_limit=None,
-                show_progress="hidden")
+    # Gradio runs at most 40 events at once (its thread count), async ones included: cap how many
+    # of those slots people watching a run can hold, so drawing always finds one.
+    start.click(train_stream, controls, outputs, api_name="train", concurrency_limit=MAX_TRAIN_WATCHERS,
+                concurrency_id="train", show_progress="hidden")
     cancel.click(cancel_training, None, status, api_name="cancel_training", concurrency_limit=None)
     use.click(guarded(job.use_result), None, status, api_name="use_trained_model")
     save.click(guarded(save_model), make_default, status, api_name="save_trained_model")

@@ -17,13 +17,13 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save as safetensors_save
 
-from .model import MLP, MNIST_MEAN, MNIST_STD
+from .model import MAX_PARAMETERS, MLP, MNIST_MEAN, MNIST_STD, check_architecture
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "mnist_mlp.safetensors"
 CARD_KEY = "mnist_mlp_card"
 PICKLE_MAGIC = (b"\x80", b"PK\x03\x04")  # raw pickle protocol 2+, torch.save's zip archive
-MAX_WEIGHTS_BYTES = 512 * 1024 * 1024
+MAX_WEIGHTS_BYTES = MAX_PARAMETERS * 4 + 16 * 1024 * 1024  # float32 tensors + header and card
 
 
 class WeightsError(ValueError):
@@ -59,8 +59,9 @@ def make_card(model: MLP, result=None, command: str | None = None, **extra) -> d
     return card
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`."""
+def _atomic_write(path: Path, data: bytes, overwrite: bool = True) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over `path` — or, with
+    `overwrite=False`, link it to `path` only if nothing is there yet (FileExistsError otherwise)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -69,7 +70,11 @@ def _atomic_write(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes files private; weights are ordinary readable files
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # atomic, and never replaces an existing file
+            os.unlink(tmp)
     except BaseException:  # includes KeyboardInterrupt: never leave the temp file behind
         try:
             os.unlink(tmp)
@@ -78,14 +83,15 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def save_weights(model: MLP, card: dict, path: str | os.PathLike = DEFAULT_WEIGHTS) -> Path:
-    """Atomically write `path` (.safetensors, card embedded) and then its JSON card."""
+def save_weights(model: MLP, card: dict, path: str | os.PathLike = DEFAULT_WEIGHTS, overwrite: bool = True) -> Path:
+    """Atomically write `path` (.safetensors, card embedded) and then its JSON card. With
+    `overwrite=False` an existing `path` raises FileExistsError and is left as it was."""
     path = Path(path)
     if path.suffix != ".safetensors":
         raise WeightsError(f"{path}: weights are saved as .safetensors only")
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     card_json = json.dumps(card, indent=2, sort_keys=False)
-    _atomic_write(path, safetensors_save(tensors, metadata={CARD_KEY: card_json}))
+    _atomic_write(path, safetensors_save(tensors, metadata={CARD_KEY: card_json}), overwrite)
     _atomic_write(card_path(path), (card_json + "\n").encode())
     return path
 
@@ -103,21 +109,51 @@ def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[MLP, dict]:
     if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin") or head.startswith(PICKLE_MAGIC):
         raise WeightsError(f"{path}: looks like a pickle/torch.save file; those can run code when "
                            "loaded, so only .safetensors weights are accepted")
-    try:  # one read of the file: tensors and the metadata that holds the card
+    try:  # the header (shapes and the card) is checked before any tensor is read
         with safe_open(str(path), framework="pt") as f:
             metadata = f.metadata() or {}
+            if CARD_KEY not in metadata:
+                raise WeightsError(f"{path}: has no embedded mnist_mlp card (was it written by this project?)")
+            card = _checked_card(path, metadata[CARD_KEY])
+            arch = card["architecture"]
+            _check_shapes(path, arch, {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()})
             tensors = {name: f.get_tensor(name) for name in f.keys()}
     except (SafetensorError, OSError, ValueError) as error:
+        if isinstance(error, WeightsError):
+            raise
         raise WeightsError(f"{path}: not a valid safetensors file ({error})") from None
-    if CARD_KEY not in metadata:
-        raise WeightsError(f"{path}: has no embedded mnist_mlp card (was it written by this project?)")
+    model = MLP.from_architecture(arch)
+    bad = [k for k, v in tensors.items() if not torch.isfinite(v).all()]
+    if bad:
+        raise WeightsError(f"{path}: tensors {bad} contain NaN or infinity")
+    if not float(tensors["std"]) > 0:
+        raise WeightsError(f"{path}: its input normalisation has std {float(tensors['std'])}; it must be > 0")
+    model.load_state_dict({k: v.float() for k, v in tensors.items()})
+    model.eval()
+    return model, card
+
+
+def _checked_card(path: Path, text: str) -> dict:
+    """The embedded card, refused unless it describes an MLP the project can build (no allocation)."""
     try:
-        card = json.loads(metadata[CARD_KEY])
-        model = MLP.from_architecture(card["architecture"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise WeightsError(f"{path}: its card does not describe an MLP ({error})") from None
-    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in tensors.items()}
+        card = json.loads(text)
+        arch = card["architecture"]
+        check_architecture(arch["hidden"], arch.get("activation", "relu"), arch.get("dropout", 0.0))
+        std = (card.get("normalization") or {}).get("std", MNIST_STD)
+        if not (isinstance(std, (int, float)) and std > 0):
+            raise ValueError(f"normalization std {std!r} must be a number > 0")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise WeightsError(f"{path}: its card does not describe a usable MLP ({error})") from None
+    return card
+
+
+def _check_shapes(path: Path, arch: dict, found: dict[str, tuple]) -> None:
+    """Tensor names and shapes in the file against the card's architecture, from the header alone."""
+    widths = [28 * 28, *arch["hidden"], 10]
+    expected = {"mean": (), "std": ()}
+    for i, (a, b) in enumerate(zip(widths, widths[1:])):  # MLP.layers: Linear, act, Dropout, …, Linear
+        expected[f"layers.{3 * i}.weight"] = (b, a)
+        expected[f"layers.{3 * i}.bias"] = (b,)
     if expected != found:
         missing = sorted(set(expected) - set(found))
         unexpected = sorted(set(found) - set(expected))
@@ -130,9 +166,3 @@ def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[MLP, dict]:
         for k in wrong:
             details.append(f"{k} has shape {list(found[k])}, expected {list(expected[k])}")
         raise WeightsError(f"{path}: tensors do not match the architecture in its card: " + "; ".join(details))
-    bad = [k for k, v in tensors.items() if not torch.isfinite(v).all()]
-    if bad:
-        raise WeightsError(f"{path}: tensors {bad} contain NaN or infinity")
-    model.load_state_dict({k: v.float() for k, v in tensors.items()})
-    model.eval()
-    return model, card

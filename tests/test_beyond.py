@@ -74,33 +74,6 @@ def test_where_it_looked_highlights_the_strokes(predictor):
     assert heat[image > 0.5].mean() > 0.05
 
 
-def test_correction_store_is_append_only_and_safe_for_concurrent_writers(tmp_path):
-    store = CorrectionStore(tmp_path / "c")
-    image = to_mnist(draw_digit(3))
-
-    def add_many(label):
-        for _ in range(20):
-            store.add(image, label, draw_digit(3))
-
-    threads = [threading.Thread(target=add_many, args=(d,)) for d in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    images, labels = store.load()
-    assert store.count() == 80 and images.shape == (80, 28, 28)
-    assert sorted(np.bincount(labels).tolist()) == [20, 20, 20, 20]
-    assert len(list((tmp_path / "c").glob("*.original.png"))) == 80
-    archive = store.export_zip()
-    other = CorrectionStore(tmp_path / "other")
-    assert other.import_zip(archive) == 80 and other.count() == 80
-    assert np.array_equal(other.load()[0], images)
-    with pytest.raises(ValueError, match="not a corrections archive"):
-        other.import_zip(b"not a zip")
-    with pytest.raises(ValueError):
-        store.add(image, 12)
-
-
 @pytest.fixture(scope="module")
 def app_with_corrections(tmp_path_factory):
     folder = tmp_path_factory.mktemp("corrections")

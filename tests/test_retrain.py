@@ -107,3 +107,24 @@ def test_public_link_without_auth_refuses_training_server_side():
         assert "disabled on this public link" in client.predict(api_name="/use_trained_model")
     finally:
         app.stop()
+
+
+def test_two_default_saves_50_ms_apart_keep_the_original(tmp_path, mnist_root):
+    """Backups never overwrite: after two quick 'save as default', the original is still there."""
+    from mnist_mlp.inference import Predictor
+    from mnist_mlp.retrain import TrainingJob
+    from mnist_mlp.training import config_from_preset
+
+    weights = tmp_path / "start.safetensors"
+    shutil.copy(DEFAULT_WEIGHTS, weights)
+    original = load_weights(weights)[0].state_dict()
+    job = TrainingJob(Predictor.load(weights), data_dir=str(mnist_root))
+    assert job.start(config_from_preset("fast", hidden=(16,), epochs=1, limit_train=500, target_acc=None))
+    assert job.wait(120).status == "done"
+    job.save(True)
+    time.sleep(0.05)
+    job.save(True)
+    backups = sorted(tmp_path.glob("start.backup-*.safetensors"))
+    assert len(backups) == 2
+    kept = [load_weights(b)[0].state_dict() for b in backups]
+    assert any(all(k[name].equal(original[name]) for name in original) for k in kept)

@@ -49,7 +49,8 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
 
 
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(hidden=()), dict(hidden=(100000,)),
-                                 dict(lr=-1.0), dict(optimizer="lbfgs"), dict(dropout=1.0)])
+                                 dict(hidden=(8192, 8192, 8192)), dict(lr=-1.0), dict(optimizer="lbfgs"),
+                                 dict(dropout=1.0), dict(seed=-1), dict(seed=2**64), dict(seed=1.5)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()

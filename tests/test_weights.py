@@ -83,3 +83,74 @@ def test_a_failed_save_leaves_the_old_file_untouched(tmp_path, monkeypatch):
         save_weights(MLP(hidden=(64,)), {"architecture": {}}, path)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def forged(tmp_path, card_changes: dict, hidden=(32,)) -> "os.PathLike":
+    """A file with real (small) tensors whose embedded card says something else."""
+    from safetensors.torch import save_file
+    model = MLP(hidden=hidden)
+    card = make_card(model, command="test")
+    for key, value in card_changes.items():
+        card[key] = {**card[key], **value} if isinstance(value, dict) else value
+    path = tmp_path / "forged.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(path),
+              metadata={"mnist_mlp_card": json.dumps(card)})
+    return path
+
+
+@pytest.mark.parametrize("changes,reason", [
+    ({"architecture": {"hidden": [-1]}}, "whole numbers from 1"),
+    ({"architecture": {"hidden": [10_000_000, 10_000_000]}}, "whole numbers from 1|parameters"),
+    ({"architecture": {"hidden": [8192, 8192, 8192]}}, "parameters; the limit"),
+    ({"architecture": {"hidden": "1200"}}, "list"),
+    ({"normalization": {"std": 0}}, "std"),
+    ({"architecture": {"activation": "os.system"}}, "activation"),
+])
+def test_cards_that_describe_impossible_models_are_refused_before_allocating(tmp_path, changes, reason):
+    import time
+    path = forged(tmp_path, changes)
+    start = time.perf_counter()
+    with pytest.raises(WeightsError, match=reason) as error:
+        load_weights(path)
+    assert str(path) in str(error.value) and time.perf_counter() - start < 1
+
+
+def test_a_zero_std_tensor_is_refused(tmp_path):
+    from safetensors.torch import save_file
+    model = MLP(hidden=(32,))
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    tensors["std"] = torch.tensor(0.0)
+    path = tmp_path / "zero-std.safetensors"
+    save_file(tensors, str(path), metadata={"mnist_mlp_card": json.dumps(make_card(model, command="t"))})
+    with pytest.raises(WeightsError, match="std"):
+        load_weights(path)
+
+
+def test_the_app_falls_back_to_the_shipped_weights_for_an_impossible_card(tmp_path):
+    import app
+    from mnist_mlp.weights import DEFAULT_WEIGHTS
+    predictor = app.load_predictor(str(forged(tmp_path, {"architecture": {"hidden": [10_000_000, 10_000_000]}})))
+    assert predictor.path == DEFAULT_WEIGHTS
+
+
+def test_save_without_overwrite_never_replaces_a_file(tmp_path):
+    model, path = saved(tmp_path)
+    before = path.read_bytes()
+    other = MLP(hidden=(16,))
+    with pytest.raises(FileExistsError):
+        save_weights(other, make_card(other, command="t"), path, overwrite=False)
+    assert path.read_bytes() == before and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_whatever_training_accepts_the_loader_accepts(tmp_path):
+    """One size limit: the biggest network a TrainConfig validates is a file load_weights reads."""
+    from mnist_mlp.model import MAX_PARAMETERS, parameter_count
+    from mnist_mlp.training import TrainConfig
+    with pytest.raises(ValueError, match="parameters"):
+        TrainConfig(hidden=(8192, 8192, 8192)).validate()
+    widest = (5000, 5000)  # 29 M parameters: under the limit
+    assert parameter_count(widest) <= MAX_PARAMETERS
+    TrainConfig(hidden=widest).validate()
+    model = MLP(hidden=widest)
+    path = save_weights(model, make_card(model, command="t"), tmp_path / "wide.safetensors")
+    assert load_weights(path)[0].hidden == widest
