@@ -69,7 +69,9 @@ def free_port() -> int:
 class RunningApp:
     """`python app.py --port <free> ...` in a subprocess, stopped by the test."""
 
-    def __init__(self, *args: str, env: dict | None = None, timeout: float = 120):
+    def __init__(self, *args: str, env: dict | None = None, timeout: float = 120, port_flag: bool = True):
+        """`port_flag=False` starts it exactly as the README says (`python app.py`), the port coming
+        from the environment (PORT, as on a Space) so tests never collide with a real 7860."""
         import subprocess
         import tempfile
         import time
@@ -78,8 +80,10 @@ class RunningApp:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port), *args], cwd=ROOT,
-                                     env={**python_env(), **(env or {})}, stdout=self.log,
+        port_args = ["--port", str(self.port)] if port_flag else []
+        port_env = {} if port_flag else {"PORT": str(self.port)}
+        self.proc = subprocess.Popen([sys.executable, "app.py", *port_args, *args], cwd=ROOT,
+                                     env={**python_env(), **port_env, **(env or {})}, stdout=self.log,
                                      stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
