@@ -18,6 +18,7 @@ import torch
 
 from .data import load_mnist
 from .inference import Predictor
+from .messages import for_visitors
 from .training import Progress, TrainConfig, TrainingCancelled, TrainResult, evaluate, train
 from .weights import DEFAULT_WEIGHTS, load_weights, make_card, save_weights
 
@@ -162,7 +163,7 @@ class TrainingJob:
             traceback.print_exc()
             with self._lock:
                 self._state.status = "failed"
-                self._state.message = f"training failed: {error}"
+                self._state.message = f"training failed: {for_visitors(error)}"
                 self._log(self._state.message)
 
     def _fine_tune_setup(self, config, corrections, mnist_train, mnist_test):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import threading
+import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -18,6 +20,7 @@ from PIL import Image, ImageDraw
 from .corrections import CorrectionStore
 from .guard import GuardedSketchpad
 from .inference import Prediction, Predictor
+from .messages import for_visitors
 from .numbers import read_number
 from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
 from .retrain import TrainingJob
@@ -138,6 +141,7 @@ class DemoLogic:
         except NothingToRead as error:
             return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, None, str(error)
         except ImageProblem as error:
+            error = for_visitors(error)  # an upload's message would name Gradio's cache folder
             return f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
         if not explain:
             return label_value(prediction), None, None, note_for(prediction)
@@ -361,6 +365,23 @@ def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id
                         layers=False, transforms=(), height=height, elem_id=elem_id)
 
 
+EXPORTS_DIR = Path(tempfile.gettempdir()) / "mnist-mlp-exports"
+EXPORT_KEEP_S = 600  # Gradio copies a returned file into its own cache at once; ours go after this
+
+
+def write_export(data: bytes) -> Path:
+    """Write an export archive for Gradio to serve, removing earlier exports older than
+    EXPORT_KEEP_S so they don't pile up in the temp folder."""
+    EXPORTS_DIR.mkdir(exist_ok=True)
+    now = time.time()
+    for old in EXPORTS_DIR.glob("corrections-*.zip"):
+        if now - old.stat().st_mtime > EXPORT_KEEP_S:
+            old.unlink(missing_ok=True)
+    path = EXPORTS_DIR / f"corrections-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}.zip"
+    path.write_bytes(data)
+    return path
+
+
 def corrections_note(count: int) -> str:
     return f"{count} correction{'s' if count != 1 else ''} so far — the Retrain tab can fine-tune on them."
 
@@ -577,7 +598,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
             try:
                 return action(*args)
             except (ValueError, OSError) as error:
-                return f"**{error}**"
+                return f"**{for_visitors(error)}**"
         return run
 
     def save_model(as_default):
@@ -589,9 +610,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
             return None, PUBLIC_LINK_MESSAGE
         if store.count() == 0:
             return None, "No corrections yet."
-        path = Path(tempfile.mkdtemp()) / "corrections.zip"
-        path.write_bytes(store.export_zip())
-        return str(path), f"Exported {store.count()} corrections."
+        return str(write_export(store.export_zip())), f"Exported {store.count()} corrections."
 
     def import_corrections(path):
         if not allow_training:
@@ -601,7 +620,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         try:
             added = store.import_zip(Path(path).read_bytes())
         except ValueError as error:
-            return f"**Not imported:** {error}"
+            return f"**Not imported:** {for_visitors(error)}"
         return f"Imported {added} corrections; {store.count()} in all."
 
     export.click(export_corrections, None, [exported, status], api_name="export_corrections")
