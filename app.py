@@ -12,6 +12,9 @@ from mnist_mlp.inference import Predictor
 from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError
 
 
+SESSION_CAPACITY = 1000  # the most recent sessions keep their state (~150 MB in all)
+
+
 def parse_auth(text):
     user, sep, password = (text or "").partition(":")
     if not sep or not user or not password:
@@ -75,7 +78,10 @@ def main(argv=None):
         with contextlib.redirect_stdout(io.StringIO()):
             demo.launch(server_name=args.host, server_port=args.port, share=args.share, auth=args.auth,
                         max_file_size="10mb", css=CSS, show_error=True, prevent_thread_lock=True,
-                        app_kwargs={"middleware": [Middleware(RequestLimits)]})
+                        app_kwargs={"middleware": [Middleware(RequestLimits)]},
+                        # Gradio keeps a state for every session (each raw API call is a new one):
+                        # 150 KB each here (measured, 87 components), 10,000 by default = 1.5 GB.
+                        state_session_capacity=SESSION_CAPACITY)
     except OSError as error:  # e.g. the port is taken
         sys.exit(f"error: {error}")
     print(f"* Running on local URL:  {demo.local_url}", flush=True)
