@@ -10,19 +10,17 @@
 from __future__ import annotations
 
 import collections
-import io
 import json
 import threading
 import time
-import warnings
 
 import gradio as gr
 from fastapi import HTTPException
 from gradio.components.base import server
 from gradio.data_classes import FileData
-from PIL import Image
 
-from .preprocess import MAX_PIXELS, ImageProblem, check_size
+from .messages import for_visitors
+from .preprocess import ImageProblem, check_image_header
 
 MAX_LAYERS = 4  # our canvases have one layer; the browser sends layer 0 only
 MAX_PENDING_DRAWINGS = 64  # accept_blobs uploads kept until their prediction runs (oldest dropped)
@@ -31,22 +29,6 @@ MAX_OTHER_BYTES = 1024 * 1024  # JSON bodies (queue/join, call, login): file dat
 LOGIN_FAILURES = 5  # wrong logins from one client before it is locked out ...
 LOGIN_LOCKOUT_S = 60.0  # ... for this long (doubling while it keeps trying)
 LOGIN_FAILURES_GLOBAL = 30  # and at most this many wrong logins per minute from everyone
-
-
-def check_image_header(source: bytes | str) -> None:
-    """Refuse an image whose header says it is over MAX_PIXELS, before any pixel is decoded.
-    Raises ImageProblem (which names no server path) for non-images and bombs."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source) as image:
-                check_size(*image.size)  # the header only: Image.open decodes nothing
-    except ImageProblem:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageProblem(f"image is too large to decode safely; the limit is {MAX_PIXELS / 1e6:.0f} megapixels") from None
-    except Exception:
-        raise ImageProblem("the drawing is not an image this app can read") from None
 
 
 class PendingDrawings(collections.OrderedDict):
@@ -128,7 +110,7 @@ class GuardedSketchpad(gr.Sketchpad):
                         check_image_header(part)
             except ImageProblem as error:
                 self.blob_storage.pop(payload.id, None)
-                raise gr.Error(f"Can't read that drawing: {error}") from None
+                raise gr.Error(f"Can't read that drawing: {for_visitors(error)}") from None
         return super().preprocess(payload)
 
 

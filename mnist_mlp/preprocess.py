@@ -56,10 +56,11 @@ def check_size(width: int, height: int) -> None:
                            f"the limit is {MAX_PIXELS / 1e6:.0f}")
 
 
-def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
+def open_image(source: str | os.PathLike | bytes | io.IOBase, decode: bool = True) -> Image.Image:
     """Open an image file (path, bytes or file object) refusing bombs, truncation and non-images.
 
-    Animated images give their first frame; EXIF orientation is applied.
+    Animated images give their first frame; EXIF orientation is applied. `decode=False` only reads
+    and checks the header (size, pixel count) and returns the image undecoded.
     """
     name = str(source) if isinstance(source, (str, os.PathLike)) else "upload"
     try:
@@ -74,6 +75,8 @@ def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(source)  # reads the header only
         check_size(*image.size)
+        if not decode:
+            return image
         if getattr(image, "n_frames", 1) > 1:
             image.seek(0)
         image.load()
@@ -88,6 +91,12 @@ def open_image(source: str | os.PathLike | bytes | io.IOBase) -> Image.Image:
         raise ImageProblem(f"{name}: no such file") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageProblem(f"the image file is truncated or corrupt ({error})") from None
+
+
+def check_image_header(source: str | os.PathLike | bytes) -> None:
+    """Raise ImageProblem unless `source` is an image within the limits, from its header alone:
+    for images that something else (Gradio) is about to decode."""
+    open_image(source, decode=False).close()
 
 
 # ---------------------------------------------------------------- finding the ink
