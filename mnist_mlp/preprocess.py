@@ -47,6 +47,10 @@ class NothingToRead(ImageProblem):
         super().__init__(message)
 
 
+class Blank(NothingToRead):
+    """Nothing drawn at all (an empty or uniform canvas): the app just asks for a digit."""
+
+
 # ---------------------------------------------------------------- decoding files safely
 
 def check_size(width: int, height: int) -> None:
@@ -205,7 +209,7 @@ def raw_ink(image) -> RawInk:
     if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
         raise NothingToRead(f"Can't read a digit from an array of shape {tuple(np.shape(image))}.")
     if a.shape[0] < 1 or a.shape[1] < 1:
-        raise NothingToRead()
+        raise Blank()
     if a.ndim == 3:
         if a.shape[2] in (2, 4) and _border(a)[..., -1].min() < 0.99:
             return RawInk(np.ascontiguousarray(a[:, :, -1], dtype=np.float32))
@@ -251,7 +255,7 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, s
     """
     high = float(ink.max()) if ink.size else 0.0
     if not high >= MIN_CONTRAST:
-        raise NothingToRead()
+        raise Blank()
     solid = ink > high * 0.5
     # Label only the part of the image that holds ink: a canvas is mostly empty paper.
     rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
@@ -264,7 +268,7 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, s
     sizes = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
     speck = max(3, SPECK_FRACTION * max(ink.shape))
     if count == 0 or sizes.max() < speck:
-        raise NothingToRead("Only specks found — draw a bigger digit." if count else EMPTY_MESSAGE)
+        raise NothingToRead("Only specks found — draw a bigger digit.") if count else Blank()
     kept = [i for i, size in enumerate(sizes) if size >= speck or size >= 0.25 * sizes.max()]
     return labels, [i + 1 for i in kept], [boxes[i] for i in kept]
 
@@ -385,5 +389,5 @@ def to_mnist(image, stages: dict | None = None) -> np.ndarray:
     digit = centre_by_mass(np.clip(digit, 0, None))
     high = float(digit.max())
     if not math.isfinite(high) or high <= 0:
-        raise NothingToRead()
+        raise Blank()
     return np.clip(digit / high, 0, 1).astype(np.float32)

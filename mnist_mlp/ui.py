@@ -22,7 +22,7 @@ from .guard import GuardedSketchpad
 from .inference import Prediction, Predictor
 from .messages import for_visitors
 from .numbers import read_number
-from .preprocess import EMPTY_MESSAGE, ImageProblem, NothingToRead, open_image, to_mnist
+from .preprocess import Blank, ImageProblem, NothingToRead, open_image, to_mnist
 from .retrain import TrainingJob
 from .strokes import draw_digit
 from .training import TrainConfig, config_from_preset
@@ -69,7 +69,7 @@ def sketch_image(value):
     layers (strokes on transparency) or a bare image. Anything else is a clear error.
     """
     if value is None:
-        raise NothingToRead()
+        raise Blank()
     if isinstance(value, (np.ndarray, Image.Image)):
         return value
     if not isinstance(value, dict):
@@ -83,7 +83,7 @@ def sketch_image(value):
         return np.maximum.reduce(layers)  # strokes of all layers, on transparency
     if value.get("background") is not None:
         return _as_image(value["background"])
-    raise NothingToRead()
+    raise Blank()
 
 
 def _as_array(value) -> np.ndarray:
@@ -139,7 +139,7 @@ class DemoLogic:
         try:
             prediction = self.predictor.predict(get_image())
         except NothingToRead as error:
-            return (EMPTY_LABEL if str(error) == EMPTY_MESSAGE else str(error)), None, None, str(error)
+            return (EMPTY_LABEL if isinstance(error, Blank) else str(error)), None, None, str(error)
         except ImageProblem as error:
             error = for_visitors(error)  # an upload's message would name Gradio's cache folder
             return f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
@@ -173,7 +173,7 @@ class DemoLogic:
         try:
             reading = read_number(self.predictor, sketch_image(value))
         except (NothingToRead, ImageProblem) as error:
-            message = "Draw a number" if str(error) == EMPTY_MESSAGE else str(error)
+            message = "Draw a number" if isinstance(error, Blank) else str(error)
             return {"number": None, "digits": [], "message": message}, f"**{message}**", []
         digits = [{"digit": p.digit, "confidence": round(p.confidence, 4)} for p in reading.digits]
         per_digit = "  ".join(f"**{p.digit}** {p.confidence:.0%}" for p in reading.digits)

@@ -183,3 +183,15 @@ def test_handwriting_drawn_as_canvases_is_read(predictor, mnist_test):
               for i in picks]
     predicted = predictor.probabilities(np.stack(images)).argmax(1)
     assert (predicted == mnist_test.labels[picks].numpy()).mean() >= 0.96
+
+
+def test_blank_canvases_are_a_typed_blank_and_specks_are_not():
+    from mnist_mlp.preprocess import Blank
+    with pytest.raises(Blank):
+        to_mnist(np.full((300, 300, 4), 0, np.uint8))
+    specks = np.full((800, 800), 255, np.uint8)
+    specks[100:103, 100:103] = 0
+    specks[600:602, 500:502] = 0
+    with pytest.raises(NothingToRead) as error:
+        to_mnist(specks)
+    assert not isinstance(error.value, Blank) and "specks" in str(error.value)
