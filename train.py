@@ -11,8 +11,9 @@ import sys
 
 from tqdm import tqdm
 
-from mnist_mlp.training import (PRESETS, TrainingCancelled, config_from_preset, finish_distributed,
-                                is_main_process, train)
+from mnist_mlp.model import ACTIVATIONS
+from mnist_mlp.training import (DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, TrainingCancelled,
+                                config_from_preset, finish_distributed, is_main_process, train)
 from mnist_mlp.weights import DEFAULT_WEIGHTS, make_card, save_weights
 
 
@@ -21,25 +22,25 @@ def main(argv=None):
     p.add_argument("--preset", choices=sorted(PRESETS), default="best",
                    help="starting values for every flag below (default: best, the shipped model)")
     p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. 512 256")
-    p.add_argument("--activation", choices=["relu", "gelu", "silu", "tanh"])
+    p.add_argument("--activation", choices=sorted(ACTIVATIONS))
     p.add_argument("--dropout", type=float)
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--optimizer", choices=["adam", "adamw", "sgd"])
+    p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--weight-decay", type=float)
-    p.add_argument("--schedule", choices=["onecycle", "constant"])
+    p.add_argument("--schedule", choices=SCHEDULES)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--styles", action=argparse.BooleanOptionalAction, default=None,
                    help="with --augment: also draw writer styles MNIST lacks (flagged 1, crossed 7, hooked 9)")
     p.add_argument("--seed", type=int)
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     p.add_argument("--data-dir", help="MNIST root (ROOT/MNIST/raw); default $MNIST_ROOT, then ./data")
     p.add_argument("--limit-train", type=int, metavar="N", help="train on the first N images only")
     p.add_argument("--target-acc", type=float, help="stop once test accuracy reaches this, e.g. 0.98")
     p.add_argument("--evals-per-epoch", type=int, help="with --target-acc: test this often per epoch")
-    p.add_argument("--precision", choices=["fp32", "bf16"], help="bf16: autocast matmuls (faster on CPUs with bf16)")
+    p.add_argument("--precision", choices=PRECISIONS, help="bf16: autocast matmuls (faster on CPUs with bf16)")
     p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (.safetensors)")
     args = p.parse_args(argv)
     flags = {k: v for k, v in vars(args).items() if k not in ("preset", "out")}

@@ -25,6 +25,7 @@ from PIL import Image, UnidentifiedImageError
 from .data import Split
 
 INDEX = "corrections.jsonl"
+MIN_CORRECTIONS = 5  # fine-tuning needs this many (a fifth is held out to measure it)
 MAX_IMPORT = 10_000  # rows per imported archive
 MAX_LABELS_BYTES = 1024 * 1024  # labels.csv of an archive (10,000 rows take ~200 KB)
 MAX_MEMBER_BYTES = 64 * 1024  # one 28×28 PNG of an archive (they take < 1 KB)

@@ -169,11 +169,11 @@ class TrainingJob:
     def _fine_tune_setup(self, config, corrections, mnist_train, mnist_test):
         """Mix the corrections (oversampled to ~10 %) into an MNIST subset; hold out a fifth.
         Returns (config to train with, mixed split, held-out corrections, starting model)."""
-        from .corrections import as_split
+        from .corrections import MIN_CORRECTIONS, as_split
 
         images, labels = corrections
-        if len(labels) < 5:
-            raise ValueError("fine-tuning needs at least 5 corrections")
+        if len(labels) < MIN_CORRECTIONS:
+            raise ValueError(f"fine-tuning needs at least {MIN_CORRECTIONS} corrections")
         order = np.random.default_rng(config.seed).permutation(len(labels))
         held = order[: max(1, len(labels) // 5)]
         train_part = order[len(held):]

@@ -24,6 +24,8 @@ from .model import MLP, check_architecture
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("onecycle", "constant")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16")
 MAX_SEED = 2**32 - 1
 
 
@@ -73,11 +75,11 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        if self.precision not in ("fp32", "bf16"):
+        if self.precision not in PRECISIONS:
             problems.append("precision must be fp32 or bf16")
         if not isinstance(self.evals_per_epoch, int) or not 1 <= self.evals_per_epoch <= 100:
             problems.append("evals per epoch must be from 1 to 100")
-        if self.device not in ("auto", "cpu", "cuda", "mps"):
+        if self.device not in DEVICES:
             problems.append("device must be auto, cpu, cuda or mps")
         if problems:
             raise ValueError("; ".join(problems))

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
-from .corrections import CorrectionStore
+from .corrections import MIN_CORRECTIONS, CorrectionStore
 from .guard import GuardedSketchpad
 from .inference import Prediction, Predictor
 from .messages import for_visitors
@@ -25,7 +25,7 @@ from .numbers import read_number
 from .preprocess import Blank, ImageProblem, NothingToRead, open_image, to_mnist
 from .retrain import TrainingJob
 from .strokes import draw_digit
-from .training import TrainConfig, config_from_preset
+from .training import OPTIMIZERS, PRESETS, TrainConfig, config_from_preset
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
 EMPTY_LABEL = "Draw a digit"
@@ -33,16 +33,17 @@ EMPTY_LABEL = "Draw a digit"
 def select_brush_js(container: str) -> str:
     """JS that makes sure the Brush of the sketchpad inside `container` is selected.
 
-    It watches for 3 s (a reset canvas drops the tool a moment after the new value arrives) and
-    clicks the button whenever it is not highlighted, at most 3 times."""
+    It watches for 10 s (a reset canvas drops the tool a moment after the new value arrives, later
+    on a busy server: a 3-s watch once missed it in CI) and clicks the button whenever it is not
+    highlighted, at most 5 times."""
     return """
 () => {
   let ticks = 0, clicks = 0;
   const timer = setInterval(() => {
     const brush = [...document.querySelectorAll('%s button')].find(b =>
       /brush/i.test((b.getAttribute('aria-label') || '') + ' ' + (b.title || '')));
-    if (brush && !brush.classList.contains('highlight') && clicks < 3) { brush.click(); clicks++; }
-    if (++ticks > 30) clearInterval(timer);
+    if (brush && !brush.classList.contains('highlight') && clicks < 5) { brush.click(); clicks++; }
+    if (++ticks > 100) clearInterval(timer);
   }, 100);
 }
 """ % container
@@ -340,11 +341,13 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
             with gr.Tab("Retrain", id="retrain"):
                 retrain_tab(job, allow_training, store)
 
-            with gr.Tab("About", id="about"):
+            with gr.Tab("About", id="about") as about_tab:
                 about = gr.Markdown(about_markdown(predictor.card))
                 gr.Image(pipeline_figure(Image.open(examples[0])), label="The pipeline on an example",
                          interactive=False, buttons=[])
-                demo.load(lambda: about_markdown(predictor.card), None, about, api_visibility="private")
+                # The card of the model in use, read again whenever the tab is opened: after *Use
+                # this model* or *Revert* (in any browser) it shows the new one without a reload.
+                about_tab.select(lambda: about_markdown(predictor.card), None, about, api_visibility="private")
 
         # The stable API: two endpoints that return just the gr.Label value.
         api_sketch_label = gr.Label(visible=False)
@@ -491,7 +494,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
     gr.Markdown("Train a new network on MNIST with the same engine as `train.py`. The Draw tab keeps "
                 "answering with the current model until you choose **Use this model**.")
     with gr.Row():
-        preset = gr.Dropdown(["fast", "default", "best"], value="fast", label="Preset",
+        preset = gr.Dropdown(list(PRESETS), value="fast", label="Preset",
                              info="fast: 98 % in seconds; best: the shipped recipe (long)")
         hidden = gr.Textbox(", ".join(map(str, fast["hidden"])), label="Hidden layer sizes", info="e.g. 512, 256")
         dropout = gr.Number(fast["dropout"], label="Dropout", minimum=0, maximum=0.95, step=0.05)
@@ -499,7 +502,7 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         batch_size = gr.Number(fast["batch_size"], label="Batch size", precision=0)
     with gr.Row():
         lr = gr.Number(fast["lr"], label="Learning rate")
-        optimizer = gr.Dropdown(["adam", "adamw", "sgd"], value=fast["optimizer"], label="Optimizer")
+        optimizer = gr.Dropdown(list(OPTIMIZERS), value=fast["optimizer"], label="Optimizer")
         augment = gr.Checkbox(fast["augment"], label="Augment (distort training digits)")
         subset = gr.Number(60000, label="Training images (subset for a quick run)", precision=0)
         seed = gr.Number(0, label="Seed", precision=0)
@@ -564,8 +567,8 @@ def retrain_tab(job: TrainingJob, allow_training: bool, store: CorrectionStore) 
         corrections = None
         if fine_tune:
             corrections = await asyncio.to_thread(store.load)
-            if len(corrections[1]) < 5:
-                yield view(job.snapshot(), f"**Not started:** fine-tuning needs at least 5 corrections "
+            if len(corrections[1]) < MIN_CORRECTIONS:
+                yield view(job.snapshot(), f"**Not started:** fine-tuning needs at least {MIN_CORRECTIONS} corrections "
                                            f"(there are {len(corrections[1])}): use “Wrong? It's a …” on the Draw tab.")
                 return
         with started_lock:

@@ -124,6 +124,15 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         accuracy = float(status.split("test accuracy ")[1].split("%")[0])
         assert accuracy > 85
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
+        # The About tab follows the model in use, without a reload: Use → 784 → 64 → 10, Revert → back.
+        for button, said, layers in (("Use this model", "Now predicting", "784 → 64 → 10"),
+                                     ("Revert to the default model", "Back to the default", "784 → 1200")):
+            page.get_by_role("tab", name="Retrain").click()
+            page.get_by_role("button", name=button).click()
+            page.wait_for_function("said => document.querySelector('#retrain-status')?.innerText.includes(said)",
+                                   arg=said, timeout=30_000)
+            page.get_by_role("tab", name="About").click()
+            page.get_by_text(layers).first.wait_for(timeout=15_000)
 
 
 def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
