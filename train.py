@@ -31,8 +31,6 @@ def main(argv=None):
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--schedule", choices=SCHEDULES)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
-    p.add_argument("--styles", action=argparse.BooleanOptionalAction, default=None,
-                   help="with --augment: also draw writer styles MNIST lacks (flagged 1, crossed 7, hooked 9)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")

@@ -18,7 +18,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from .augment import AugmentConfig, StyleConfig, add_styles, augment_batch
+from .augment import AugmentConfig, augment_batch
 from .data import Split, load_mnist
 from .model import MLP, check_architecture
 
@@ -42,7 +42,6 @@ class TrainConfig:
     schedule: str = "onecycle"
     label_smoothing: float = 0.0
     augment: bool = False
-    styles: bool = False  # with augment: also draw writer styles MNIST lacks (flagged 1, crossed 7, …)
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
@@ -219,7 +218,6 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                         total_steps=config.epochs * batches)
     augment = AugmentConfig() if config.augment else None
-    styles = StyleConfig() if config.augment and config.styles else None
 
     start = time.perf_counter()
     history: list[dict] = []
@@ -242,8 +240,6 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
             if len(index) == 0:  # a rank's share of the last, short batch can be empty
                 index = order[:1]
             x = images[index]
-            if styles is not None:
-                x = add_styles(x, labels[index], styles, augment_gen)
             if augment is not None:
                 x = augment_batch(x, augment, augment_gen)
             y = labels[index].to(device)
