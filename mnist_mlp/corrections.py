@@ -20,9 +20,10 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from .data import Split
+from .preprocess import ImageProblem, open_image
 
 INDEX = "corrections.jsonl"
 MIN_CORRECTIONS = 5  # fine-tuning needs this many (a fifth is held out to measure it)
@@ -124,8 +125,6 @@ class CorrectionStore:
                         continue
                     seen.add(name)
                     samples.append((_member_image(archive, name, number) / 255.0, label))
-        except ValueError:
-            raise
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, RuntimeError,
                 NotImplementedError, zlib.error) as error:
             raise ValueError(f"not a corrections archive ({type(error).__name__}: {error})") from None
@@ -170,11 +169,14 @@ def _member_image(archive: zipfile.ZipFile, name: str, line: int) -> np.ndarray:
     if len(data) > MAX_MEMBER_BYTES:
         raise ValueError(f"{name[:60]}: too big for a 28×28 image")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.size != (28, 28):
-                raise ValueError(f"{name[:60]} is {image.size[0]}×{image.size[1]}, not 28×28")
-            return np.asarray(image.convert("L"))
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        image = open_image(data, decode=False)  # the one header check (pixel limit, bombs)
+    except ImageProblem as error:
+        raise ValueError(f"{name[:60]}: not a readable image ({error})") from None
+    if image.size != (28, 28):
+        raise ValueError(f"{name[:60]} is {image.size[0]}×{image.size[1]}, not 28×28")
+    try:
+        return np.asarray(image.convert("L"))
+    except (OSError, SyntaxError, ValueError) as error:  # a valid header over corrupt data
         raise ValueError(f"{name[:60]}: not a readable image ({error})") from None
 
 
@@ -182,7 +184,7 @@ class _Limited(io.RawIOBase):
     """A read-only stream that refuses to deliver more than `limit` bytes of `raw`."""
 
     def __init__(self, raw, limit: int, name: str):
-        self.raw, self.left, self.name = raw, limit, name
+        self.raw, self.limit, self.left, self.name = raw, limit, limit, name
 
     def readable(self) -> bool:
         return True
@@ -190,7 +192,7 @@ class _Limited(io.RawIOBase):
     def readinto(self, buffer) -> int:
         data = self.raw.read(min(len(buffer), self.left + 1))
         if len(data) > self.left:
-            raise ValueError(f"{self.name} is over {MAX_LABELS_BYTES // 1024} KB")
+            raise ValueError(f"{self.name} is over {self.limit // 1024} KB")
         self.left -= len(data)
         buffer[:len(data)] = data
         return len(data)
