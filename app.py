@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import io
 import os
+import signal
 import sys
 
 from mnist_mlp.inference import Predictor
@@ -90,12 +91,18 @@ def main(argv=None):
                         state_session_capacity=SESSION_CAPACITY)
     except OSError as error:  # e.g. the port is taken
         sys.exit(f"error: {error}")
+    # A Retrain run is a child process: stop it (and remove its files) when the server stops,
+    # also on SIGTERM (a container's stop), not only on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"* Running on local URL:  {demo.local_url}", flush=True)
     if args.share:
         print(f"* Running on public URL: {demo.share_url}" if demo.share_url else
               "* Public link unavailable (could not reach Gradio's share server); serving locally only.",
               flush=True)
-    demo.block_thread()
+    try:
+        demo.block_thread()
+    finally:
+        demo.training_job.close()
 
 
 if __name__ == "__main__":

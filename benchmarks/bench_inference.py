@@ -15,7 +15,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.preprocess import to_mnist  # noqa: E402
-from mnist_mlp.strokes import draw_digit  # noqa: E402
+from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 

@@ -2,8 +2,8 @@
 
 Two sets, both drawn fresh with a fixed seed:
   * MNIST test digits (real writers) re-drawn on 800×800 canvases at random size, place, pen width
-    and slant, black on white or on transparency (`strokes.redraw_as_canvas`);
-  * the hand-made stroke digits (`strokes.draw_digit`) with random pens, slants, sizes and places.
+    and slant, black on white or on transparency (`synthetic_handwriting.redraw_as_canvas`);
+  * the hand-made stroke digits (`synthetic_handwriting.draw_digit`) with random pens, slants, sizes and places.
 Each is read by our preprocessing and, for comparison, by a plain resize of the canvas to 28×28.
 
     python benchmarks/handwriting_check.py [--weights W ...] [--n 2000]
@@ -21,7 +21,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.data import load_mnist  # noqa: E402
 from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.preprocess import ink_map, to_mnist  # noqa: E402
-from mnist_mlp.strokes import draw_digit, redraw_as_canvas  # noqa: E402
+from mnist_mlp.synthetic_handwriting import draw_digit, redraw_as_canvas  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from mnist_mlp.strokes import draw_digit  # noqa: E402
+from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
 
 
 def start_server():

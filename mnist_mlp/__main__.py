@@ -8,6 +8,8 @@ import argparse
 import json
 import sys
 
+import numpy as np
+
 from .weights import DEFAULT_WEIGHTS, WeightsError
 
 CHUNK = 512  # files preprocessed, then predicted in one forward pass
@@ -15,8 +17,6 @@ CHUNK = 512  # files preprocessed, then predicted in one forward pass
 
 def predict_files(predictor, files: list[str], out=sys.stdout) -> int:
     """Print one JSON line per file, in order; return how many failed."""
-    import numpy as np
-
     from .preprocess import ImageProblem, open_image, to_mnist
 
     failed = 0
@@ -64,14 +64,14 @@ def main(argv=None) -> int:
         return 1 if predict_files(predictor, args.files) else 0
 
     from .data import MnistError, load_mnist
-    from .training import evaluate as evaluate_model
 
     try:
         test = load_mnist("test", args.data_dir)
     except MnistError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    accuracy, _ = evaluate_model(predictor.model, test.images, test.labels)
+    predicted = predictor.probabilities(test.images.numpy() / np.float32(255)).argmax(axis=1)
+    accuracy = float((predicted == test.labels.numpy()).mean())
     print(json.dumps({"accuracy": accuracy, "samples": len(test), "weights": args.weights}))
     return 0
 

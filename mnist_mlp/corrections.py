@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .data import Split
 from .preprocess import ImageProblem, open_image
 
 INDEX = "corrections.jsonl"
@@ -198,7 +197,10 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
-def as_split(images: np.ndarray, labels: np.ndarray, name: str = "corrections") -> Split:
+def as_split(images: np.ndarray, labels: np.ndarray, name: str = "corrections"):
+    """The corrections as a training `data.Split` (torch tensors; for the training process)."""
     import torch
+
+    from .data import Split
     return Split(torch.from_numpy(np.ascontiguousarray(images, np.uint8)), torch.from_numpy(labels.astype(np.int64)),
                  f"{name}:{len(labels)}")

@@ -1,4 +1,9 @@
-"""Predictor: load weights once, predict from any image, swap models atomically."""
+"""Predictor: load weights once, predict from any image, swap models atomically — in NumPy.
+
+No torch here: the web server reads the weights with safetensors' NumPy loader and runs the
+forward pass (and "where it looked", its backward pass to the input) itself; tests check both
+against `MLP.forward` and torch's autograd for every activation.
+"""
 from __future__ import annotations
 
 import os
@@ -7,13 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from scipy import special
-from torch import nn
 
-from .model import MLP
 from .preprocess import to_mnist
-from .weights import DEFAULT_WEIGHTS, load_weights
+from .weights import DEFAULT_WEIGHTS, read_weights
 
 
 # Top probability under this → the app says "not sure" and names the runner-up.
@@ -40,61 +42,81 @@ class Prediction:
                 "probabilities": [round(p, 6) for p in self.probabilities]}
 
 
-# The MLP's layers, evaluated by NumPy (Dropout is the identity at inference).
-NUMPY_LAYERS = {
-    nn.ReLU: lambda h: np.maximum(h, 0, out=h),
-    nn.Tanh: lambda h: np.tanh(h, out=h),
-    nn.SiLU: lambda h: h * special.expit(h),
-    nn.GELU: lambda h: h * (np.float32(0.5) + np.float32(0.5) * special.erf(h * np.float32(0.5 ** 0.5))),
-    nn.Dropout: lambda h: h,
+_SQRT_HALF = np.float32(0.5 ** 0.5)
+_INV_SQRT_2PI = np.float32((2 * np.pi) ** -0.5)
+
+# Each activation and its derivative, as torch's modules compute them (GELU: the exact erf form).
+ACTIVATION_FUNCTIONS = {
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(z.dtype)),
+    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+    "silu": (lambda z: z * special.expit(z),
+             lambda z: special.expit(z) * (1 + z * (1 - special.expit(z)))),
+    "gelu": (lambda z: z * (np.float32(0.5) + np.float32(0.5) * special.erf(z * _SQRT_HALF)),
+             lambda z: (np.float32(0.5) + np.float32(0.5) * special.erf(z * _SQRT_HALF))
+             + z * _INV_SQRT_2PI * np.exp(-0.5 * z * z)),
 }
-SMALL_BATCH = 4  # up to this many images (one request's) use NumpyForward; more use torch
+SMALL_BATCH = 4  # up to this many images (one request's) read only the rows of active inputs
 
 
-class NumpyForward:
-    """An MLP's forward pass for the few images of one request, by NumPy, reading only the weights
-    that matter.
+class NumpyMLP:
+    """The MLP of a weights file, evaluated by NumPy (Dropout is the identity at inference).
 
     Most inputs of each layer are zero: the paper around a digit, and after a ReLU ~90 % of the
     hidden units of a drawn digit (measured: 40–130 of 1,200 active). A product with a zero input
-    needs no weight, so each layer keeps its weights input-major (a transposed copy) and reads the
-    rows of the active inputs only — a tenth of the 9.6 MB of the shipped model instead of all of
-    it. The input normalisation is folded into the first layer so that paper stays zero.
+    needs no weight, so each layer keeps its weights input-major ([in, out]) and, for the few images
+    of one request, reads the rows of the active inputs only — a tenth of the 9.6 MB of the shipped
+    model instead of all of it. The input normalisation is folded into the first layer so that
+    paper stays zero.
 
     Why not torch: for one image its per-call overhead and MKL's matrix-vector product on this
     2-core AMD CPU took ~0.85 ms, this ~0.2 ms (benchmarks/bench_inference.py), on the calling
-    thread with no BLAS worker left spinning. Batches stay on `MLP.forward`; tests check that the
-    two agree for every activation.
+    thread with no BLAS worker left spinning; and the server need not import torch (646 MB).
     """
 
-    def __init__(self, model: MLP):
-        mean, std = float(model.mean), float(model.std)
-        self.layers = []
-        for layer in model.layers:
-            if isinstance(layer, nn.Linear):
-                weight = layer.weight.detach().double()
-                bias = layer.bias.detach().double()
-                if not self.layers:  # W((x - mean) / std) + b = (W / std) x + (b - mean / std · W 1)
-                    weight, bias = weight / std, bias - mean / std * weight.sum(dim=1)
-                self.layers.append((np.ascontiguousarray(weight.T.float().numpy()), bias.float().numpy()))
-            elif type(layer) in NUMPY_LAYERS:
-                self.layers.append(NUMPY_LAYERS[type(layer)])
-            else:
-                raise TypeError(f"no NumPy version of {type(layer).__name__}")
+    def __init__(self, arrays: dict[str, np.ndarray], architecture: dict):
+        mean, std = float(arrays["mean"]), float(arrays["std"])
+        self.hidden = list(architecture["hidden"])
+        self.activation, self.activation_slope = ACTIVATION_FUNCTIONS[architecture.get("activation", "relu")]
+        self.layers: list[tuple[np.ndarray, np.ndarray]] = []  # (weight [in, out], bias [out])
+        for i in range(len(self.hidden) + 1):  # MLP.layers: Linear, act, Dropout, …, Linear
+            weight = arrays[f"layers.{3 * i}.weight"].astype(np.float64)
+            bias = arrays[f"layers.{3 * i}.bias"].astype(np.float64)
+            if i == 0:  # W((x - mean) / std) + b = (W / std) x + (b - mean / std · W 1)
+                weight, bias = weight / std, bias - mean / std * weight.sum(axis=1)
+            self.layers.append((np.ascontiguousarray(weight.T, np.float32), bias.astype(np.float32)))
 
-    def __call__(self, images: np.ndarray) -> np.ndarray:
-        """[N, 28, 28] images in [0, 1] → [N, 10] logits."""
-        h = images.reshape(len(images), -1)
-        for layer in self.layers:
-            if isinstance(layer, tuple):
-                weight_t, bias = layer  # [in, out], [out]
+    def first_layer_weights(self) -> np.ndarray:
+        """[units, 28, 28]: what each first-layer unit looks for (its incoming weights)."""
+        return self.layers[0][0].T.reshape(-1, 28, 28)
+
+    def pre_activations(self, images: np.ndarray) -> list[np.ndarray]:
+        """[N, 28, 28] in [0, 1] → each layer's output before its activation ([N, width]; the last
+        one is the logits)."""
+        h = np.ascontiguousarray(images, dtype=np.float32).reshape(len(images), -1)
+        outputs = []
+        for i, (weight_t, bias) in enumerate(self.layers):
+            if i:
+                h = self.activation(outputs[-1])
+            if len(h) <= SMALL_BATCH:
                 active = np.flatnonzero(h.any(axis=0))
                 if len(active) < len(weight_t) // 2:
                     h, weight_t = h[:, active], weight_t[active]
-                h = np.einsum("ni,ij->nj", h, weight_t) + bias  # no BLAS threads: see above
+                outputs.append(np.einsum("ni,ij->nj", h, weight_t) + bias)  # no BLAS threads: see above
             else:
-                h = layer(h)
-        return h
+                outputs.append(h @ weight_t + bias)
+        return outputs
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        """[N, 28, 28] images in [0, 1] → [N, 10] logits."""
+        return self.pre_activations(images)[-1]
+
+    def input_gradient(self, image28: np.ndarray, digit: int) -> np.ndarray:
+        """d logit[digit] / d pixel for one [28, 28] image: backpropagation through the layers."""
+        pre = self.pre_activations(image28[None])
+        gradient = self.layers[-1][0][:, digit]  # d logit / d last hidden activations
+        for (weight_t, _), z in zip(self.layers[-2::-1], pre[-2::-1]):
+            gradient = weight_t @ (gradient * self.activation_slope(z[0]))
+        return gradient.reshape(28, 28)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -103,24 +125,32 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 class Predictor:
-    """Thread-safe: predictions read one (model, card) state; `swap` replaces it in one assignment."""
+    """Thread-safe: predictions read one (network, card, path) state; `swap` replaces it in one
+    assignment."""
 
-    def __init__(self, model: MLP, card: dict, path: str | os.PathLike | None = None):
-        self._state = self._state_of(model, card, path)
+    def __init__(self, arrays: dict[str, np.ndarray], card: dict, path: str | os.PathLike | None = None):
+        self._state = self._state_of(arrays, card, path)
         self._swap_lock = threading.Lock()
 
     @staticmethod
-    def _state_of(model: MLP, card: dict, path: str | os.PathLike | None) -> tuple:
-        return model.eval(), card, Path(path) if path else None, NumpyForward(model)
+    def _state_of(arrays, card: dict, path) -> tuple:
+        if not isinstance(arrays, dict):  # a torch MLP (tests, train.py's callers)
+            arrays = {k: v.detach().cpu().numpy() for k, v in arrays.state_dict().items()}
+        return NumpyMLP(arrays, card["architecture"]), card, Path(path) if path else None, arrays
 
     @classmethod
     def load(cls, path: str | os.PathLike = DEFAULT_WEIGHTS) -> "Predictor":
-        model, card = load_weights(path)
-        return cls(model, card, path)
+        arrays, card = read_weights(path)
+        return cls(arrays, card, path)
 
     @property
-    def model(self) -> MLP:
+    def network(self) -> NumpyMLP:
         return self._state[0]
+
+    @property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The weights as in the file (`MLP.state_dict()` names), e.g. to fine-tune the model in use."""
+        return self._state[3]
 
     @property
     def card(self) -> dict:
@@ -130,20 +160,22 @@ class Predictor:
     def path(self) -> Path | None:
         return self._state[2]
 
-    def swap(self, model: MLP, card: dict, path: str | os.PathLike | None = None) -> None:
+    def swap(self, arrays, card: dict, path: str | os.PathLike | None = None) -> None:
         """Use another model from the next prediction on; in-flight predictions finish on the old one."""
-        state = self._state_of(model, card, path)  # built outside the lock, assigned at once
+        state = self._state_of(arrays, card, path)  # built outside the lock, assigned at once
         with self._swap_lock:
             self._state = state
 
+    def swap_to(self, path: str | os.PathLike) -> dict:
+        """Read (and validate) a weights file and use it; returns its card. WeightsError otherwise,
+        with the model in use unchanged."""
+        arrays, card = read_weights(path)
+        self.swap(arrays, card, path)
+        return card
+
     def probabilities(self, images: np.ndarray) -> np.ndarray:
         """[N, 28, 28] MNIST-form images → [N, 10] probabilities (one batched forward pass)."""
-        model, _, _, numpy_forward = self._state  # one read: a concurrent swap can't mix two models
-        batch = np.ascontiguousarray(images, dtype=np.float32)
-        if len(batch) <= SMALL_BATCH:
-            return softmax(numpy_forward(batch))
-        with torch.inference_mode():
-            return torch.softmax(model(torch.from_numpy(batch)), dim=1).numpy()
+        return softmax(self._state[0](images))  # one read: a concurrent swap can't mix two models
 
     def predict_mnist(self, images: np.ndarray) -> list[Prediction]:
         probs = self.probabilities(images)
@@ -156,13 +188,11 @@ class Predictor:
     def where_it_looked(self, image28: np.ndarray, digit: int | None = None) -> np.ndarray:
         """Input × gradient of the digit's logit: how much each pixel pushed the prediction towards
         `digit` (default: the top class). [28, 28] in [0, 1]; one forward and backward pass."""
-        model = self._state[0]
-        x = torch.from_numpy(np.ascontiguousarray(image28, dtype=np.float32)[None]).requires_grad_(True)
-        with torch.enable_grad():
-            logits = model(x)
-            target = int(logits.argmax()) if digit is None else int(digit)
-            (gradient,) = torch.autograd.grad(logits[0, target], x)  # no parameter .grad touched
-        push = np.clip((gradient * x).detach()[0].numpy(), 0, None)
+        network = self._state[0]
+        image = np.asarray(image28, dtype=np.float32)
+        if digit is None:
+            digit = int(network(image[None])[0].argmax())
+        push = np.clip(network.input_gradient(image, int(digit)) * image, 0, None)
         if not push.any():
             return push
         # Scale by a high percentile rather than the single strongest pixel, so the picture shows

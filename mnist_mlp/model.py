@@ -4,40 +4,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-# MNIST training-set pixel statistics on a 0–1 scale. They live inside the model (as buffers) so
-# every caller feeds plain [0, 1] images and training and inference cannot disagree.
-MNIST_MEAN = 0.1307
-MNIST_STD = 0.3081
+from .config import (ACTIVATIONS, MAX_PARAMETERS, MNIST_MEAN, MNIST_STD, check_architecture,  # noqa: F401
+                     parameter_count)
 
-ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}
-MAX_WIDTH = 8192  # units in one hidden layer
-MAX_LAYERS = 8  # hidden layers
-# One size limit for everything the Retrain tab, train.py or a weights file can build: 50 M
-# parameters = 200 MB of float32 (the shipped 784-1200-1200-10 has 2.4 M). Checked before any
-# allocation, so whatever can be trained can also be loaded by the app.
-MAX_PARAMETERS = 50_000_000
-
-
-def parameter_count(hidden) -> int:
-    widths = [28 * 28, *hidden, 10]
-    return sum(a * b + b for a, b in zip(widths, widths[1:]))
-
-
-def check_architecture(hidden, activation: str = "relu", dropout: float = 0.0) -> None:
-    """Raise ValueError (a message for people) unless this MLP is one the project can build and load."""
-    if not isinstance(hidden, (list, tuple)) or not hidden:
-        raise ValueError("hidden layer sizes must be a non-empty list of whole numbers")
-    if len(hidden) > MAX_LAYERS:
-        raise ValueError(f"at most {MAX_LAYERS} hidden layers")
-    if any(isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= MAX_WIDTH for h in hidden):
-        raise ValueError(f"hidden layer sizes must be whole numbers from 1 to {MAX_WIDTH}")
-    count = parameter_count(hidden)
-    if count > MAX_PARAMETERS:
-        raise ValueError(f"{list(hidden)} has {count:,} parameters; the limit is {MAX_PARAMETERS:,}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
-    if not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise ValueError("dropout must be a number in [0, 1)")
+ACTIVATION_MODULES = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}
 
 
 class MLP(nn.Module):
@@ -51,7 +21,7 @@ class MLP(nn.Module):
         layers: list[nn.Module] = []
         width = 28 * 28
         for size in self.hidden:
-            layers += [nn.Linear(width, size), ACTIVATIONS[activation](), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, size), ACTIVATION_MODULES[activation](), nn.Dropout(dropout)]
             width = size
         layers.append(nn.Linear(width, 10))
         self.layers = nn.Sequential(*layers)

@@ -6,7 +6,6 @@ Runs unchanged under `torchrun` (DistributedDataParallel: gloo on CPU, nccl on C
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 import threading
@@ -20,94 +19,9 @@ import torch.nn.functional as F
 
 from .augment import AugmentConfig, augment_batch
 from .data import Split, load_mnist
-from .model import MLP, check_architecture
-
-OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("onecycle", "constant")
-DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("fp32", "bf16")
-MAX_SEED = 2**32 - 1
-
-
-@dataclass
-class TrainConfig:
-    hidden: tuple[int, ...] = (512, 256)
-    activation: str = "relu"
-    dropout: float = 0.2
-    epochs: int = 10
-    batch_size: int = 128
-    lr: float = 1e-3
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-    schedule: str = "onecycle"
-    label_smoothing: float = 0.0
-    augment: bool = False
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-    data_dir: str | None = None
-    limit_train: int | None = None
-    target_acc: float | None = None  # stop as soon as the test accuracy reaches this
-    evals_per_epoch: int = 1  # with target_acc: test this many times per epoch
-    precision: str = "fp32"  # "bf16": autocast matmuls to bfloat16 (about 2x faster on recent CPUs)
-
-    def validate(self) -> "TrainConfig":
-        """Raise ValueError with a message a person can act on; return self when fine."""
-        problems = []
-        try:
-            check_architecture(list(self.hidden), self.activation, self.dropout)
-        except ValueError as error:
-            problems.append(str(error))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            problems.append(f"seed must be a whole number from 0 to {MAX_SEED}")
-        if not isinstance(self.epochs, int) or not 1 <= self.epochs <= 1000:
-            problems.append("epochs must be a whole number from 1 to 1000")
-        if not isinstance(self.batch_size, int) or not 1 <= self.batch_size <= 60_000:
-            problems.append("batch size must be from 1 to 60000")
-        if not (math.isfinite(self.lr) and 0 < self.lr <= 10):
-            problems.append("learning rate must be a number in (0, 10]")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
-        if self.schedule not in SCHEDULES:
-            problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
-        if self.limit_train is not None and not 1 <= self.limit_train <= 60_000:
-            problems.append("training subset must be from 1 to 60000 images")
-        if self.target_acc is not None and not 0 < self.target_acc <= 1:
-            problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        if self.precision not in PRECISIONS:
-            problems.append("precision must be fp32 or bf16")
-        if not isinstance(self.evals_per_epoch, int) or not 1 <= self.evals_per_epoch <= 100:
-            problems.append("evals per epoch must be from 1 to 100")
-        if self.device not in DEVICES:
-            problems.append("device must be auto, cpu, cuda or mps")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-    def as_dict(self) -> dict:
-        d = dataclasses.asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-
-# "best": the shipped model (augmented, long). "fast": 98 % test accuracy in the least wall time.
-PRESETS: dict[str, dict] = {
-    "default": {},
-    "best": dict(hidden=(1200, 1200), dropout=0.2, epochs=100, batch_size=256, lr=2e-3,
-                 optimizer="adamw", weight_decay=1e-4, schedule="onecycle", augment=True,
-                 label_smoothing=0.05),
-    "fast": dict(hidden=(512,), dropout=0.0, epochs=3, batch_size=128, lr=3e-3, optimizer="adam",
-                 schedule="onecycle", augment=False, target_acc=0.98, evals_per_epoch=4, precision="bf16"),
-}
-
-
-def config_from_preset(preset: str = "default", **overrides) -> TrainConfig:
-    if preset not in PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(PRESETS)}")
-    values = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
-    if "hidden" in values:
-        values["hidden"] = tuple(values["hidden"])
-    return TrainConfig(**values)
+from .config import (DEVICES, MAX_SEED, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, TrainConfig,  # noqa: F401
+                     config_from_preset)
+from .model import MLP
 
 
 @dataclass
@@ -175,11 +89,37 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,
-          cancel: threading.Event | None = None, train_split: Split | None = None,
-          test_split: Split | None = None, init_model: MLP | None = None,
-          report_every: int = 20) -> TrainResult:
-    """Train an MLP as `config` says and return it with its test accuracy and history."""
+@dataclass
+class Run:
+    """Everything one training run carries from epoch to epoch (made by `setup`)."""
+    config: TrainConfig
+    model: MLP  # the module itself (its weights are the result)
+    net: torch.nn.Module  # what the batches go through: the model, or its DDP wrapper
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None
+    images: torch.Tensor  # training images as floats in [0, 1]
+    labels: torch.Tensor
+    train_split: Split
+    test_split: Split
+    device: torch.device
+    rank: int
+    world: int
+    per_rank_batch: int
+    batches: int  # per epoch
+    check_at: set[int]  # batches after which the test set is read
+    shuffle_gen: torch.Generator
+    augment_gen: torch.Generator
+    augment: AugmentConfig | None
+    start: float = field(default_factory=time.perf_counter)
+    history: list[dict] = field(default_factory=list)
+    accuracy: float = 0.0  # at the last test
+    predicted: torch.Tensor | None = None  # the test predictions at the last test
+    epoch: int = 0  # epochs started
+
+
+def setup(config: TrainConfig, train_split: Split | None = None, test_split: Split | None = None,
+          init_model: MLP | None = None) -> Run:
+    """Data, model, optimizer and schedule for a run of `config` (DDP when launched by torchrun)."""
     config.validate()
     rank, world = _distributed()
     if config.threads:
@@ -191,91 +131,96 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
     test_split = test_split or load_mnist("test", config.data_dir)
 
     torch.manual_seed(config.seed)
-    # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
-    shuffle_gen = torch.Generator().manual_seed(config.seed)
-    augment_gen = torch.Generator().manual_seed(config.seed * 1000 + 1 + rank)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
-    images = train_split.images[:n].float().div_(255)
-    labels = train_split.labels[:n]
-
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
     model = model.to(device)
-    net: torch.nn.Module = model
-    if world > 1:
-        net = torch.nn.parallel.DistributedDataParallel(model)
-    params = net.parameters()
-    if config.optimizer == "sgd":
-        optimizer = torch.optim.SGD(params, lr=config.lr, momentum=0.9, nesterov=True,
-                                    weight_decay=config.weight_decay)
-    elif config.optimizer == "adamw":
-        optimizer = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-    else:
-        optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+    optimizer_class = {"sgd": torch.optim.SGD, "adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[config.optimizer]
+    extra = dict(momentum=0.9, nesterov=True) if config.optimizer == "sgd" else {}
+    optimizer = optimizer_class(net.parameters(), lr=config.lr, weight_decay=config.weight_decay, **extra)
     per_rank_batch = max(1, config.batch_size // world)
     batches = max(1, math.ceil(n / (per_rank_batch * world)))
     scheduler = None
     if config.schedule == "onecycle":
         scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr,
                                                         total_steps=config.epochs * batches)
-    augment = AugmentConfig() if config.augment else None
-
-    start = time.perf_counter()
-    history: list[dict] = []
-    accuracy, predicted = 0.0, None
-    epoch = 0
     # With a target, also test part-way through epochs so a run stops as soon as it gets there.
     checks = config.evals_per_epoch if config.target_acc is not None else 1
-    check_at = {round(k * batches / checks) for k in range(1, checks + 1)}
-    autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
-    reached = False
-    for epoch in range(1, config.epochs + 1):
-        net.train()
-        order = torch.randperm(n, generator=shuffle_gen)
-        total_loss, seen = 0.0, 0
-        for batch in range(1, batches + 1):
-            if cancel is not None and cancel.is_set():
-                raise TrainingCancelled(f"cancelled in epoch {epoch}, batch {batch}")
-            first = (batch - 1) * per_rank_batch * world + rank * per_rank_batch
-            index = order[first:first + per_rank_batch]
-            if len(index) == 0:  # a rank's share of the last, short batch can be empty
-                index = order[:1]
-            x = images[index]
-            if augment is not None:
-                x = augment_batch(x, augment, augment_gen)
-            y = labels[index].to(device)
-            with autocast:
-                logits = net(x.to(device))
-            loss = F.cross_entropy(logits.float(), y, label_smoothing=config.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            if scheduler is not None:
-                scheduler.step()
-            total_loss += loss.item() * len(index)
-            seen += len(index)
-            if on_progress and (batch % report_every == 0 or batch == batches):
-                on_progress(Progress("batch", epoch, config.epochs, batch, batches, total_loss / seen,
-                                     None, time.perf_counter() - start))
-            if batch not in check_at:
-                continue
-            accuracy, predicted = evaluate(model, test_split.images, test_split.labels)
-            # Every rank holds the same weights, so every rank takes the same decision here.
-            reached = config.target_acc is not None and accuracy >= config.target_acc
-            if batch == batches or reached:
-                elapsed = time.perf_counter() - start
-                history.append({"epoch": round(epoch - 1 + batch / batches, 3), "loss": total_loss / seen,
-                                "test_accuracy": accuracy, "seconds": elapsed})
-                if on_progress:
-                    on_progress(Progress("epoch", epoch, config.epochs, batch, batches, total_loss / seen,
-                                         accuracy, elapsed))
-            if reached:
-                break
+    return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
+               images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
+               train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
+               per_rank_batch=per_rank_batch, batches=batches,
+               check_at={round(k * batches / checks) for k in range(1, checks + 1)},
+               # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
+               shuffle_gen=torch.Generator().manual_seed(config.seed),
+               augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
+               augment=AugmentConfig() if config.augment else None)
+
+
+def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
+                cancel: threading.Event | None = None, report_every: int = 20) -> bool:
+    """One pass over the training images, then a test (also part-way with a target accuracy).
+    Returns True when the target accuracy is reached (the run should stop)."""
+    config, run.epoch = run.config, run.epoch + 1
+    epoch, n = run.epoch, len(run.images)
+    autocast = torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
+    run.net.train()
+    order = torch.randperm(n, generator=run.shuffle_gen)
+    total_loss, seen = 0.0, 0
+    for batch in range(1, run.batches + 1):
+        if cancel is not None and cancel.is_set():
+            raise TrainingCancelled(f"cancelled in epoch {epoch}, batch {batch}")
+        first = (batch - 1) * run.per_rank_batch * run.world + run.rank * run.per_rank_batch
+        index = order[first:first + run.per_rank_batch]
+        if len(index) == 0:  # a rank's share of the last, short batch can be empty
+            index = order[:1]
+        x = run.images[index]
+        if run.augment is not None:
+            x = augment_batch(x, run.augment, run.augment_gen)
+        with autocast:
+            logits = run.net(x.to(run.device))
+        loss = F.cross_entropy(logits.float(), run.labels[index].to(run.device),
+                               label_smoothing=config.label_smoothing)
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        run.optimizer.step()
+        if run.scheduler is not None:
+            run.scheduler.step()
+        total_loss += loss.item() * len(index)
+        seen += len(index)
+        if on_progress and (batch % report_every == 0 or batch == run.batches):
+            on_progress(Progress("batch", epoch, config.epochs, batch, run.batches, total_loss / seen,
+                                 None, time.perf_counter() - run.start))
+        if batch not in run.check_at:
+            continue
+        run.accuracy, run.predicted = evaluate(run.model, run.test_split.images, run.test_split.labels)
+        # Every rank holds the same weights, so every rank takes the same decision here.
+        reached = config.target_acc is not None and run.accuracy >= config.target_acc
+        if batch == run.batches or reached:
+            elapsed = time.perf_counter() - run.start
+            run.history.append({"epoch": round(epoch - 1 + batch / run.batches, 3), "loss": total_loss / seen,
+                                "test_accuracy": run.accuracy, "seconds": elapsed})
+            if on_progress:
+                on_progress(Progress("epoch", epoch, config.epochs, batch, run.batches, total_loss / seen,
+                                     run.accuracy, elapsed))
         if reached:
+            return True
+    return False
+
+
+def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = None,
+          cancel: threading.Event | None = None, train_split: Split | None = None,
+          test_split: Split | None = None, init_model: MLP | None = None,
+          report_every: int = 20) -> TrainResult:
+    """Train an MLP as `config` says and return it with its test accuracy and history."""
+    run = setup(config, train_split, test_split, init_model)
+    for _ in range(config.epochs):
+        if train_epoch(run, on_progress, cancel, report_every):
             break
-    model.eval()
-    return TrainResult(model=model.cpu(), config=config, test_accuracy=accuracy, epochs_run=epoch,
-                       seconds=time.perf_counter() - start, train_samples=n,
-                       data_sha256=train_split.sha256, history=history, test_predictions=predicted)
+    run.model.eval()
+    return TrainResult(model=run.model.cpu(), config=config, test_accuracy=run.accuracy, epochs_run=run.epoch,
+                       seconds=time.perf_counter() - run.start, train_samples=len(run.images),
+                       data_sha256=run.train_split.sha256, history=run.history, test_predictions=run.predicted)
 
 
 def is_main_process() -> bool:

@@ -3,6 +3,9 @@
 The card (architecture, accuracy, how trained) is stored twice: inside the safetensors header
 (metadata), so a weights file is self-describing and one atomic rename replaces both at once, and
 as a readable `<name>.json` beside it for people and the About tab.
+
+No torch here: the web server reads weights as NumPy arrays (`read_weights`); `load_weights` builds
+the torch module for training and the CLI, importing torch only then.
 """
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import torch
+import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save as safetensors_save
+from safetensors.numpy import save as safetensors_save
 
-from .model import MAX_PARAMETERS, MLP, MNIST_MEAN, MNIST_STD, check_architecture
+from .config import MAX_PARAMETERS, MNIST_MEAN, MNIST_STD, check_architecture
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "weights"
 DEFAULT_WEIGHTS = WEIGHTS_DIR / "mnist_mlp.safetensors"
@@ -34,13 +37,13 @@ def card_path(weights_path: str | os.PathLike) -> Path:
     return Path(weights_path).with_suffix(".json")
 
 
-def make_card(model: MLP, result=None, command: str | None = None, **extra) -> dict:
+def make_card(model, result=None, command: str | None = None, **extra) -> dict:
     card = {
         "format": "mnist_mlp/1",
         "architecture": model.architecture(),
         "parameters": model.parameter_count(),
         "normalization": {"mean": MNIST_MEAN, "std": MNIST_STD, "input": "28x28 in [0,1], white on black"},
-        "torch_version": torch.__version__,
+        "torch_version": str(getattr(sys.modules.get("torch"), "__version__", "?")),  # not TorchVersion
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": command or " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
     }
@@ -83,21 +86,31 @@ def _atomic_write(path: Path, data: bytes, overwrite: bool = True) -> None:
         raise
 
 
-def save_weights(model: MLP, card: dict, path: str | os.PathLike = DEFAULT_WEIGHTS, overwrite: bool = True) -> Path:
+def save_weights(model, card: dict, path: str | os.PathLike = DEFAULT_WEIGHTS, overwrite: bool = True) -> Path:
     """Atomically write `path` (.safetensors, card embedded) and then its JSON card. With
-    `overwrite=False` an existing `path` raises FileExistsError and is left as it was."""
+    `overwrite=False` an existing `path` raises FileExistsError and is left as it was.
+    `model`: an MLP module (its state_dict) or a dict of NumPy arrays."""
     path = Path(path)
     if path.suffix != ".safetensors":
         raise WeightsError(f"{path}: weights are saved as .safetensors only")
-    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = model if isinstance(model, dict) else model.state_dict()
+    arrays = {k: np.array(v.detach().cpu().numpy() if hasattr(v, "detach") else v, np.float32, order="C")
+              for k, v in state.items()}  # np.array, not ascontiguousarray: that makes scalars 1-d
     card_json = json.dumps(card, indent=2, sort_keys=False)
-    _atomic_write(path, safetensors_save(tensors, metadata={CARD_KEY: card_json}), overwrite)
+    _atomic_write(path, safetensors_save(arrays, metadata={CARD_KEY: card_json}), overwrite)
     _atomic_write(card_path(path), (card_json + "\n").encode())
     return path
 
 
-def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[MLP, dict]:
-    """Load and validate a weights file; return the model (eval mode) and its card."""
+def copy_weights(source: str | os.PathLike, target: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Copy a weights file (validated first) and its card to `target`, atomically, as `save_weights`."""
+    arrays, card = read_weights(source)
+    return save_weights(arrays, card, target, overwrite)
+
+
+def read_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[dict[str, np.ndarray], dict]:
+    """Read and validate a weights file: its float32 arrays by name (as in `MLP.state_dict()`) and
+    its card. WeightsError names the file and the reason."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: no such weights file")
@@ -110,25 +123,38 @@ def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[MLP, dict]:
         raise WeightsError(f"{path}: looks like a pickle/torch.save file; those can run code when "
                            "loaded, so only .safetensors weights are accepted")
     try:  # the header (shapes and the card) is checked before any tensor is read
-        with safe_open(str(path), framework="pt") as f:
+        with safe_open(str(path), framework="numpy") as f:
             metadata = f.metadata() or {}
             if CARD_KEY not in metadata:
                 raise WeightsError(f"{path}: has no embedded mnist_mlp card (was it written by this project?)")
             card = _checked_card(path, metadata[CARD_KEY])
-            arch = card["architecture"]
-            _check_shapes(path, arch, {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()})
-            tensors = {name: f.get_tensor(name) for name in f.keys()}
-    except (SafetensorError, OSError, ValueError) as error:
+            _check_shapes(path, card["architecture"], {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()})
+            arrays = {name: f.get_tensor(name) for name in f.keys()}
+    except (SafetensorError, OSError, ValueError, TypeError) as error:
         if isinstance(error, WeightsError):
             raise
         raise WeightsError(f"{path}: not a valid safetensors file ({error})") from None
-    model = MLP.from_architecture(arch)
-    bad = [k for k, v in tensors.items() if not torch.isfinite(v).all()]
+    try:
+        arrays = {k: v.astype(np.float32) for k, v in arrays.items()}
+    except (TypeError, ValueError) as error:
+        raise WeightsError(f"{path}: tensors are not numbers ({error})") from None
+    bad = sorted(k for k, v in arrays.items() if not np.isfinite(v).all())
     if bad:
         raise WeightsError(f"{path}: tensors {bad} contain NaN or infinity")
-    if not float(tensors["std"]) > 0:
-        raise WeightsError(f"{path}: its input normalisation has std {float(tensors['std'])}; it must be > 0")
-    model.load_state_dict({k: v.float() for k, v in tensors.items()})
+    if not float(arrays["std"]) > 0:
+        raise WeightsError(f"{path}: its input normalisation has std {float(arrays['std'])}; it must be > 0")
+    return arrays, card
+
+
+def load_weights(path: str | os.PathLike = DEFAULT_WEIGHTS):
+    """Load and validate a weights file; return the torch MLP (eval mode) and its card."""
+    import torch
+
+    from .model import MLP
+
+    arrays, card = read_weights(path)
+    model = MLP.from_architecture(card["architecture"])
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
     model.eval()
     return model, card
 

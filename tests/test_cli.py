@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import ROOT, python_env
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 
 def run_cli(*args, timeout=300):

@@ -1,16 +1,19 @@
 """The corrections dataset: append-only, safe for concurrent writers, and an import that is all or
 nothing and bounded however the archive is made."""
 import io
+import re
 import threading
 import zipfile
 
 import numpy as np
 import pytest
+from gradio_client import handle_file
 from PIL import Image
 
+from conftest import RunningApp
 from mnist_mlp.corrections import INDEX, MAX_IMPORT, MAX_ORIGINAL_SIDE, CorrectionStore
 from mnist_mlp.preprocess import to_mnist
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 
 def png(image: Image.Image) -> bytes:
@@ -129,3 +132,48 @@ def test_the_stored_copy_of_a_drawing_is_bounded(tmp_path):
     sample = store.add(to_mnist(draw_digit(3)), 3, huge)
     copy = Image.open(tmp_path / "c" / f"{sample}.original.png")
     assert max(copy.size) <= MAX_ORIGINAL_SIDE
+
+
+# ---------------------------------------------------------------- through the app
+
+@pytest.fixture(scope="module")
+def app_with_corrections(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corrections")
+    app = RunningApp("--corrections-dir", str(folder))
+    app.folder = folder
+    yield app
+    app.stop()
+
+
+def test_correct_endpoint_then_fine_tune_over_http(app_with_corrections, tmp_path):
+    client = app_with_corrections.client()
+    for i in range(6):
+        drawing = tmp_path / f"d{i}.png"
+        draw_digit(i % 3 + 1, pen=20 + i).save(drawing)
+        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))},
+                                 str(i % 3 + 1), api_name="/correct")[0]
+        assert f"{i + 1} correction" in message
+    assert CorrectionStore(app_with_corrections.folder).count() == 6
+
+    outputs = client.predict(preset="fast", hidden="512", dropout=0, epochs=1, batch_size=128, lr=0.0005,
+                             optimizer="adam", augment=False, subset=2000, seed=0, fine_tune=True,
+                             api_name="/train")
+    log, status = outputs[3], outputs[-1]
+    assert "Done" in status, status
+    assert re.search(r"before: MNIST test [\d.]+%, held-out corrections", log)
+    assert re.search(r"after: MNIST test [\d.]+%, held-out corrections", log)
+
+
+def test_public_link_keeps_corrections_in_the_session(tmp_path):
+    folder = tmp_path / "corrections"
+    app = RunningApp("--share", "--corrections-dir", str(folder))
+    try:
+        drawing = tmp_path / "five.png"
+        draw_digit(5).save(drawing)
+        client = app.client()
+        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))}, "5",
+                                 api_name="/correct")[0]
+        assert "1 correction" in message
+        assert not folder.exists() or CorrectionStore(folder).count() == 0
+    finally:
+        app.stop()

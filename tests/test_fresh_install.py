@@ -6,7 +6,7 @@ import sys
 from gradio_client import handle_file
 
 from conftest import ROOT, RunningApp
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 CHECKER = ROOT.parent / "shared" / "tools" / "check_requirements.py"
 

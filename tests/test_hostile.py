@@ -12,7 +12,7 @@ from gradio_client import handle_file
 from PIL import Image
 
 from conftest import ROOT, RunningApp, python_env
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 from mnist_mlp.weights import DEFAULT_WEIGHTS
 
 

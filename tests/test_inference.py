@@ -1,10 +1,16 @@
-"""Predictor: one request's images go through NumPy, batches through torch — and they agree."""
+"""Predictor: the server's NumPy forward and backward passes agree with torch's MLP and autograd."""
 import numpy as np
 import pytest
 import torch
 
-from mnist_mlp.inference import SMALL_BATCH, NumpyForward, Predictor
+from mnist_mlp.inference import SMALL_BATCH, NumpyMLP, Predictor
 from mnist_mlp.model import MLP
+from mnist_mlp.preprocess import to_mnist
+from mnist_mlp.synthetic_handwriting import draw_digit
+
+
+def numpy_copy(model):
+    return NumpyMLP({k: v.numpy() for k, v in model.state_dict().items()}, model.architecture())
 
 
 @pytest.mark.parametrize("activation", ["relu", "gelu", "silu", "tanh"])
@@ -13,16 +19,37 @@ def test_numpy_forward_matches_the_module_for_every_activation(activation):
     images = torch.rand(5, 28, 28)
     with torch.no_grad():
         expected = model(images).numpy()
-    logits = NumpyForward(model)(images.numpy())
+    network = numpy_copy(model)
+    logits = network(images.numpy())  # a batch: matmul
     assert logits.dtype == np.float32
     np.testing.assert_allclose(logits, expected, atol=1e-5)
+    np.testing.assert_allclose(network(images[:1].numpy()), expected[:1], atol=1e-5)  # one: active rows
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu", "silu", "tanh"])
+def test_input_gradient_matches_autograd_for_every_activation(activation):
+    model = MLP(hidden=(48, 24), activation=activation, dropout=0.0).eval()
+    image = torch.rand(28, 28) * (torch.rand(28, 28) > 0.6)  # mostly paper, like a digit
+    x = image[None].clone().requires_grad_(True)
+    for digit in (0, 7):
+        (expected,) = torch.autograd.grad(model(x)[0, digit], x)
+        gradient = numpy_copy(model).input_gradient(image.numpy(), digit)
+        np.testing.assert_allclose(gradient, expected[0].numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_where_it_looked_highlights_the_strokes(predictor):
+    image = to_mnist(draw_digit(7))
+    heat = predictor.where_it_looked(image)
+    assert heat.shape == (28, 28) and heat.max() == pytest.approx(1)
+    assert heat[image == 0].max() == 0  # only ink can push (input × gradient)
+    assert heat[image > 0.5].mean() > 0.05
 
 
 def test_one_image_at_a_time_gives_the_batched_probabilities(predictor, mnist_test):
     images = mnist_test.images[:300].numpy() / 255.0
-    batched = predictor.probabilities(images)  # > SMALL_BATCH: torch
+    batched = predictor.probabilities(images)  # > SMALL_BATCH: all weights, one matmul per layer
     assert len(images) > SMALL_BATCH
-    one_by_one = np.concatenate([predictor.probabilities(image[None]) for image in images])  # NumPy
+    one_by_one = np.concatenate([predictor.probabilities(image[None]) for image in images])  # active rows
     np.testing.assert_allclose(one_by_one, batched, atol=1e-5)
     assert (one_by_one.argmax(1) == batched.argmax(1)).all()
     np.testing.assert_allclose(one_by_one.sum(1), 1, atol=1e-5)
@@ -30,12 +57,22 @@ def test_one_image_at_a_time_gives_the_batched_probabilities(predictor, mnist_te
 
 def test_swap_changes_what_the_next_prediction_uses():
     first, second = MLP(hidden=(16,)).eval(), MLP(hidden=(32,)).eval()
-    predictor = Predictor(first, {"name": "first"})
+    predictor = Predictor(first, {"name": "first", "architecture": first.architecture()})
     image = np.random.default_rng(0).random((1, 28, 28), dtype=np.float32)
     with torch.no_grad():
         expected_first = torch.softmax(first(torch.from_numpy(image)), 1).numpy()
         expected_second = torch.softmax(second(torch.from_numpy(image)), 1).numpy()
     np.testing.assert_allclose(predictor.probabilities(image), expected_first, atol=1e-6)
-    predictor.swap(second, {"name": "second"})
+    predictor.swap(second, {"name": "second", "architecture": second.architecture()})
     np.testing.assert_allclose(predictor.probabilities(image), expected_second, atol=1e-6)
-    assert predictor.card == {"name": "second"} and predictor.model is second
+    assert predictor.card["name"] == "second" and predictor.network.hidden == [32]
+
+
+def test_the_server_side_of_the_package_imports_no_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys; import mnist_mlp.inference, mnist_mlp.numbers, mnist_mlp.corrections, mnist_mlp.weights, "
+            "mnist_mlp.config; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

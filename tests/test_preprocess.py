@@ -7,7 +7,7 @@ from PIL import Image
 from scipy import ndimage
 
 from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, open_image, to_mnist
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 
 def ink_box_longer_side(image, level=0.1):
@@ -176,7 +176,7 @@ def test_truncated_png_and_first_frame_of_animated_gif():
 def test_handwriting_drawn_as_canvases_is_read(predictor, mnist_test):
     """MNIST test digits (real writers) re-drawn on 800×800 canvases at random size, place, pen
     width and slant, on white or transparency — the whole path must read nearly all of them."""
-    from mnist_mlp.strokes import redraw_as_canvas
+    from mnist_mlp.synthetic_handwriting import redraw_as_canvas
     rng = np.random.default_rng(7)
     picks = rng.choice(len(mnist_test), size=300, replace=False)
     images = [to_mnist(redraw_as_canvas(mnist_test.images[i].numpy(), rng, transparent=bool(i % 2)))

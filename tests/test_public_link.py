@@ -13,7 +13,7 @@ from PIL import Image
 
 from conftest import RunningApp
 from mnist_mlp.guard import MAX_LAYERS
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 
 def rss_mb(pid: int) -> float:
@@ -202,12 +202,12 @@ def test_following_a_training_run_takes_no_capacity_from_drawing(tmp_path):
 # ---------------------------------------------------------------- hygiene
 
 def test_messages_to_visitors_name_no_server_folder(predictor, tmp_path):
-    from mnist_mlp.ui import DemoLogic
+    from mnist_mlp.ui.upload import UploadLogic
     big = tmp_path / "deep" / "folder" / "upload.png"
     big.parent.mkdir(parents=True)
     with open(big, "wb") as f:
         f.truncate(60 * 1024 * 1024)  # over the 50 MB file limit
-    label, _, _, note = DemoLogic(predictor).predict_file(str(big))
+    label, _, _, note = UploadLogic(predictor).predict_file(str(big))
     assert "limit" in label and "upload.png" in label
     assert str(tmp_path) not in label and str(tmp_path) not in note
 
@@ -215,7 +215,8 @@ def test_messages_to_visitors_name_no_server_folder(predictor, tmp_path):
 def test_exports_and_uploads_do_not_pile_up(predictor, tmp_path):
     import os
 
-    from mnist_mlp.ui import EXPORT_KEEP_S, build_demo, write_export
+    from mnist_mlp.ui import build_demo
+    from mnist_mlp.ui.retrain import EXPORT_KEEP_S, write_export
     assert build_demo(predictor, corrections_dir=str(tmp_path / "c")).delete_cache is not None
     old = write_export(b"old archive")
     os.utime(old, (time.time() - EXPORT_KEEP_S - 1,) * 2)

@@ -7,7 +7,7 @@ import pytest
 from gradio_client import handle_file
 
 from conftest import RunningApp
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.synthetic_handwriting import draw_digit
 from mnist_mlp.weights import DEFAULT_WEIGHTS, card_path, load_weights
 
 TINY = dict(preset="fast", hidden="64", dropout=0, epochs=1, batch_size=128, lr=0.003, optimizer="adam",
@@ -113,7 +113,7 @@ def test_two_default_saves_50_ms_apart_keep_the_original(tmp_path, mnist_root):
     """Backups never overwrite: after two quick 'save as default', the original is still there."""
     from mnist_mlp.inference import Predictor
     from mnist_mlp.retrain import TrainingJob
-    from mnist_mlp.training import config_from_preset
+    from mnist_mlp.config import config_from_preset
 
     weights = tmp_path / "start.safetensors"
     shutil.copy(DEFAULT_WEIGHTS, weights)
@@ -128,3 +128,51 @@ def test_two_default_saves_50_ms_apart_keep_the_original(tmp_path, mnist_root):
     assert len(backups) == 2
     kept = [load_weights(b)[0].state_dict() for b in backups]
     assert any(all(k[name].equal(original[name]) for name in original) for k in kept)
+
+
+def test_a_killed_training_process_is_a_failed_run_and_changes_nothing(tmp_path, mnist_root):
+    """kill -9 of the child: the job says so, the server side goes on, nothing half-written."""
+    import os
+    import signal
+
+    from mnist_mlp.config import config_from_preset
+    from mnist_mlp.inference import Predictor
+    from mnist_mlp.retrain import TrainingJob
+
+    weights = tmp_path / "start.safetensors"
+    shutil.copy(DEFAULT_WEIGHTS, weights)
+    predictor = Predictor.load(weights)
+    job = TrainingJob(predictor, data_dir=str(mnist_root))
+    assert job.start(config_from_preset("default", hidden=(256,), epochs=50))
+    deadline = time.time() + 60
+    while time.time() < deadline and job.snapshot().batch == 0:  # well into training
+        time.sleep(0.2)
+    assert job.snapshot().batch > 0, job.snapshot()
+    os.kill(job.pid, signal.SIGKILL)
+    state = job.wait(30)
+    assert state.status == "failed" and "stopped unexpectedly" in state.message and "-9" in state.message
+    assert not list(job.runs_dir.iterdir())  # no result, no temp file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["start.safetensors"]
+    with pytest.raises(ValueError, match="No finished training run"):
+        job.use_result()
+    assert predictor.path == weights and predictor.predict(draw_digit(3)).digit == 3
+    assert job.start(config_from_preset("fast", hidden=(16,), epochs=1, limit_train=500, target_acc=None))
+    assert job.wait(120).status == "done"  # and the next run works
+    job.close()
+
+
+def test_server_memory_returns_after_a_run_in_the_child():
+    """The run's torch and MNIST live in the child: the server is back near its idle size."""
+    from test_public_link import rss_mb
+
+    app = RunningApp()
+    try:
+        client = app.client()
+        idle = rss_mb(app.proc.pid)
+        assert "Done" in status_of(train(client, hidden="512", subset=60000))
+        time.sleep(1)
+        after = rss_mb(app.proc.pid)
+        assert after - idle < 50, (idle, after)
+        assert "torch" not in app.output()  # and no traceback mentioning it
+    finally:
+        app.stop()

@@ -1,17 +1,12 @@
-"""Whole numbers, where the model looked, and corrections of your own handwriting."""
-import re
-import threading
-
+"""Whole numbers: a canvas of several digits is split left to right and each digit read."""
 import numpy as np
 import pytest
 from gradio_client import handle_file
-from PIL import Image
+from PIL import Image, ImageDraw
 
-from conftest import RunningApp
-from mnist_mlp.corrections import CorrectionStore
 from mnist_mlp.numbers import read_number, split_digits
-from mnist_mlp.preprocess import NothingToRead, to_mnist
-from mnist_mlp.strokes import draw_digit
+from mnist_mlp.preprocess import NothingToRead
+from mnist_mlp.synthetic_handwriting import draw_digit
 
 
 def number_canvas(digits, gap=60, pen=22, height=320, transparent=False):
@@ -34,7 +29,6 @@ def test_numbers_are_split_left_to_right_and_read(predictor, digits):
 def test_detached_strokes_of_one_digit_stay_together():
     # a 4 drawn as two separate strokes and a 5 whose top bar does not touch its body
     canvas = Image.new("L", (900, 500), 255)
-    from PIL import ImageDraw
     draw = ImageDraw.Draw(canvas)
     draw.line([(150, 60), (60, 300), (260, 300)], fill=0, width=18)
     draw.line([(210, 180), (210, 440)], fill=0, width=18)
@@ -66,58 +60,9 @@ def test_numbers_made_of_mnist_test_digits(predictor, mnist_test):
     assert right / total >= 0.8
 
 
-def test_where_it_looked_highlights_the_strokes(predictor):
-    image = to_mnist(draw_digit(7))
-    heat = predictor.where_it_looked(image)
-    assert heat.shape == (28, 28) and heat.max() == pytest.approx(1)
-    assert heat[image == 0].max() == 0  # only ink can push (input × gradient)
-    assert heat[image > 0.5].mean() > 0.05
-
-
-@pytest.fixture(scope="module")
-def app_with_corrections(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corrections")
-    app = RunningApp("--corrections-dir", str(folder))
-    app.folder = folder
-    yield app
-    app.stop()
-
-
-def test_correct_endpoint_number_mode_and_fine_tune_over_http(app_with_corrections, tmp_path):
-    client = app_with_corrections.client()
+def test_predict_number_over_http(app_server, tmp_path):
     path = tmp_path / "number.png"
     number_canvas([3, 1, 4]).save(path)
     sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
-    result = client.predict(sketch, api_name="/predict_number")
+    result = app_server.client().predict(sketch, api_name="/predict_number")
     assert result["number"] == "314" and [d["digit"] for d in result["digits"]] == [3, 1, 4]
-
-    for i in range(6):
-        drawing = tmp_path / f"d{i}.png"
-        draw_digit(i % 3 + 1, pen=20 + i).save(drawing)
-        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))},
-                                 str(i % 3 + 1), api_name="/correct")[0]
-        assert f"{i + 1} correction" in message
-    assert CorrectionStore(app_with_corrections.folder).count() == 6
-
-    outputs = client.predict(preset="fast", hidden="512", dropout=0, epochs=1, batch_size=128, lr=0.0005,
-                             optimizer="adam", augment=False, subset=2000, seed=0, fine_tune=True,
-                             api_name="/train")
-    log, status = outputs[3], outputs[-1]
-    assert "Done" in status, status
-    assert re.search(r"before: MNIST test [\d.]+%, held-out corrections", log)
-    assert re.search(r"after: MNIST test [\d.]+%, held-out corrections", log)
-
-
-def test_public_link_keeps_corrections_in_the_session(tmp_path):
-    folder = tmp_path / "corrections"
-    app = RunningApp("--share", "--corrections-dir", str(folder))
-    try:
-        drawing = tmp_path / "five.png"
-        draw_digit(5).save(drawing)
-        client = app.client()
-        message = client.predict({"background": None, "layers": [], "composite": handle_file(str(drawing))}, "5",
-                                 api_name="/correct")[0]
-        assert "1 correction" in message
-        assert not folder.exists() or CorrectionStore(folder).count() == 0
-    finally:
-        app.stop()

@@ -1,0 +1,54 @@
+"""The About tab: the card of the model in use (read again whenever the tab is opened) and the
+preprocessing pipeline on an example."""
+from __future__ import annotations
+
+import gradio as gr
+from PIL import Image
+
+from ..inference import Predictor
+from .pictures import pipeline_figure
+
+
+class AboutLogic:
+    def __init__(self, predictor: Predictor):
+        self.predictor = predictor
+
+    def markdown(self) -> str:
+        return about_markdown(self.predictor.card)
+
+
+def about_markdown(card: dict) -> str:
+    arch = card.get("architecture", {})
+    layers = " → ".join(["784", *map(str, arch.get("hidden", [])), "10"])
+    accuracy = card.get("test_accuracy")
+    lines = [
+        "## The model",
+        f"A multilayer perceptron, **{layers}** ({arch.get('activation', 'relu')}, dropout "
+        f"{arch.get('dropout', 0)}), **{card.get('parameters', 0):,} parameters**. No convolutions: "
+        "every pixel is one input.",
+        "",
+        f"- MNIST test accuracy: **{accuracy:.2%}** on the 10,000 test images" if accuracy else "- MNIST test accuracy: not recorded",
+        f"- Trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
+        f"{' distorted on the fly (rotation, scale, slant, elastic, stroke width)' if card.get('config', {}).get('augment') else ''}"
+        f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}, on {card.get('date', '?')}"
+        f" with torch {card.get('torch_version', '?')}",
+        f"- Command: `{card.get('command', '?')}`",
+        "",
+        "## What happens to your drawing",
+        "The network only ever saw MNIST digits, so your drawing is made into what MNIST would have "
+        "made of it: the ink is found (dark on light, light on dark, or the alpha of a transparent "
+        "layer), specks are dropped, the stroke width is brought to MNIST's ~2–3 px, the digit is "
+        "scaled so its longer side is 20 px (anti-aliased, keeping its shape), and it is placed in a "
+        "28×28 field with its centre of mass at the centre. The **What the model sees** image on the "
+        "Draw tab is exactly the network's input.",
+    ]
+    return "\n".join(lines)
+
+
+def about_tab(logic: AboutLogic, tab: gr.Tab, example) -> None:
+    about = gr.Markdown(logic.markdown())
+    gr.Image(pipeline_figure(Image.open(example)), label="The pipeline on an example", interactive=False,
+             buttons=[])
+    # The card of the model in use, read again whenever the tab is opened: after *Use this model*
+    # or *Revert* (in any browser) it shows the new one without a reload.
+    tab.select(logic.markdown, None, about, api_visibility="private")

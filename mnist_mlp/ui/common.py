@@ -1,0 +1,182 @@
+"""Pieces every tab shares: the canvas, its CSS/JS, reading a sketchpad value, presenting a
+prediction, and the one rule for what a visitor may do on this server."""
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from ..guard import GuardedSketchpad
+from ..inference import Prediction, Predictor
+from ..messages import for_visitors
+from ..preprocess import Blank, ImageProblem, NothingToRead
+from ..synthetic_handwriting import draw_digit
+from .pictures import enlarge, looked_overlay
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
+EMPTY_LABEL = "Draw a digit"
+
+
+def select_brush_js(container: str) -> str:
+    """JS that makes sure the Brush of the sketchpad inside `container` is selected.
+
+    It watches for 10 s (a reset canvas drops the tool a moment after the new value arrives, later
+    on a busy server: a 3-s watch once missed it in CI) and clicks the button whenever it is not
+    highlighted, at most 5 times."""
+    return """
+() => {
+  let ticks = 0, clicks = 0;
+  const timer = setInterval(() => {
+    const brush = [...document.querySelectorAll('%s button')].find(b =>
+      /brush/i.test((b.getAttribute('aria-label') || '') + ' ' + (b.title || '')));
+    if (brush && !brush.classList.contains('highlight') && clicks < 5) { brush.click(); clicks++; }
+    if (++ticks > 100) clearInterval(timer);
+  }, 100);
+}
+""" % container
+
+
+# Gradio 6's sketchpad opens with no tool selected and ignores the first strokes until the
+# Brush button is clicked: click it for the visitor as soon as it exists.
+SELECT_BRUSH_JS = select_brush_js("#sketch")
+
+CSS = """
+#seen img, #plain-seen img, .pixelated img { image-rendering: pixelated; }
+#sketch button[aria-label="Color"], #number-sketch button[aria-label="Color"],
+#challenge-sketch button[aria-label="Color"] { display: none; }
+.note { font-size: 1.1em; }
+"""
+
+
+def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id: str) -> gr.Sketchpad:
+    """A sketchpad for fingers and mice: one black pen, no colour picker, lossless PNG values, its
+    inputs bounded (guard.GuardedSketchpad)."""
+    return GuardedSketchpad(label=label, type="numpy", image_mode="RGBA", format="png", canvas_size=size,
+                            brush=gr.Brush(default_size=pen, colors=["#000000"], color_mode="fixed"),
+                            layers=False, transforms=(), height=height, elem_id=elem_id)
+
+
+def ensure_examples() -> list[Path]:
+    """Example drawings for gr.Examples, drawn once with the same strokes the tests use."""
+    EXAMPLES_DIR.mkdir(exist_ok=True)
+    paths = []
+    for digit, style in ((3, dict(pen=28, slant=0.15)), (7, dict(pen=36, height=420, left=220)),
+                         (5, dict(pen=22, height=380, left=300, top=260))):
+        path = EXAMPLES_DIR / f"drawn-{digit}.png"
+        if not path.exists():
+            draw_digit(digit, **style).save(path)
+        paths.append(path)
+    return paths
+
+
+# ---------------------------------------------------------------- turning inputs into images
+
+def sketch_image(value):
+    """A gr.Sketchpad value (dict of background/layers/composite) → the image to read.
+
+    The browser sends an opaque composite (black strokes on white); API callers may send only
+    layers (strokes on transparency) or a bare image. Anything else is a clear error.
+    """
+    if value is None:
+        raise Blank()
+    if isinstance(value, (np.ndarray, Image.Image)):
+        return value
+    if not isinstance(value, dict):
+        raise ImageProblem(f"expected a sketchpad value (a dict with 'composite'), got {type(value).__name__}")
+    composite = value.get("composite")
+    if composite is not None:
+        return _as_image(composite)
+    layers = [np.asarray(_as_image(layer)) for layer in (value.get("layers") or []) if layer is not None]
+    layers = [layer for layer in layers if layer.ndim == 3 and layer.shape[2] == 4]
+    if layers and len({layer.shape for layer in layers}) == 1:
+        return np.maximum.reduce(layers)  # strokes of all layers, on transparency
+    if value.get("background") is not None:
+        return _as_image(value["background"])
+    raise Blank()
+
+
+def _as_image(value):
+    # Only pixels: a string here would be a path from the browser, which must never reach the disk.
+    if isinstance(value, (np.ndarray, Image.Image)):
+        return value
+    raise ImageProblem(f"unexpected sketchpad content of type {type(value).__name__}")
+
+
+# ---------------------------------------------------------------- presenting a prediction
+
+def label_value(prediction: Prediction) -> dict[str, float]:
+    return {str(d): float(p) for d, p in enumerate(prediction.probabilities)}
+
+
+def note_for(prediction: Prediction) -> str:
+    (first, p1), (second, _) = prediction.top(2)
+    if prediction.unsure:
+        return f"**Not sure — is it a {first} or a {second}?** ({p1:.0%} vs the rest)"
+    return f"Looks like a **{first}** ({p1:.0%} sure)."
+
+
+def read_prediction(predictor: Predictor, get_image, explain: bool = True, empty: str = EMPTY_LABEL):
+    """→ (prediction or None, label value, what the model saw, where it looked, note).
+    `explain=False` (the API's label-only endpoints) skips the pictures."""
+    try:
+        prediction = predictor.predict(get_image())
+    except NothingToRead as error:
+        return None, (empty if isinstance(error, Blank) else str(error)), None, None, str(error)
+    except ImageProblem as error:
+        error = for_visitors(error)  # an upload's message would name Gradio's cache folder
+        return None, f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
+    if not explain:
+        return prediction, label_value(prediction), None, None, note_for(prediction)
+    heat = predictor.where_it_looked(prediction.image, prediction.digit)
+    return (prediction, label_value(prediction), enlarge(prediction.image),
+            looked_overlay(prediction.image, heat), note_for(prediction))
+
+
+# ---------------------------------------------------------------- what a visitor may do
+
+PUBLIC_LINK_MESSAGE = ("Training is disabled on this public link: anyone with the link could use the "
+                       "server's CPU and replace its model. Run the app with `--auth user:password` or "
+                       "`--allow-public-training` to enable it.")
+
+
+@dataclass(frozen=True)
+class Access:
+    """The one rule: on a public link without a login, nobody may train, save, switch models,
+    import or export corrections on the server (the page's buttons are off, and so is the API)."""
+    allow_training: bool = True
+
+
+def server_side(refused):
+    """Decorator for a logic object's method that changes the server (train, save, switch, import):
+    it runs only when `self.access.allow_training`; otherwise `refused(self, *args)` answers.
+    ValueError / OSError from the action become a visitor-safe message."""
+    def wrap(method):
+        if inspect.isasyncgenfunction(method):
+            @functools.wraps(method)
+            async def stream(self, *args):
+                if not self.access.allow_training:
+                    yield refused(self, *args)
+                    return
+                async for update in method(self, *args):
+                    yield update
+            return stream
+
+        @functools.wraps(method)
+        def run(self, *args):
+            if not self.access.allow_training:
+                return refused(self, *args)
+            try:
+                return method(self, *args)
+            except (ValueError, OSError) as error:
+                return f"**{for_visitors(error)}**"
+        return run
+    return wrap
+
+
+def refusal_message(_self, *_args) -> str:
+    return PUBLIC_LINK_MESSAGE

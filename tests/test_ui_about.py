@@ -1,0 +1,25 @@
+"""The About tab shows the card of the model in use, whichever it is now."""
+import shutil
+
+from mnist_mlp.inference import Predictor
+from mnist_mlp.synthetic_handwriting import draw_digit
+from mnist_mlp.ui.about import AboutLogic
+from mnist_mlp.ui.pictures import pipeline_figure
+from mnist_mlp.weights import DEFAULT_WEIGHTS, read_weights, save_weights
+
+
+def test_about_follows_the_model_in_use(tmp_path):
+    arrays, card = read_weights(DEFAULT_WEIGHTS)
+    predictor = Predictor(arrays, card, DEFAULT_WEIGHTS)
+    about = AboutLogic(predictor)
+    assert "784 → 1200 → 1200 → 10" in about.markdown() and f"{card['test_accuracy']:.2%}" in about.markdown()
+    other = tmp_path / "other.safetensors"
+    shutil.copy(DEFAULT_WEIGHTS, other)
+    save_weights(arrays, {**card, "test_accuracy": 0.5}, other)
+    predictor.swap_to(other)
+    assert "50.00%" in about.markdown()
+
+
+def test_pipeline_figure_shows_five_stages():
+    figure = pipeline_figure(draw_digit(2))
+    assert figure.width > 4 * figure.height

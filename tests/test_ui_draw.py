@@ -1,0 +1,69 @@
+"""The Draw tab's handlers, called directly (no server)."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_mlp.corrections import CorrectionStore
+from mnist_mlp.synthetic_handwriting import draw_digit
+from mnist_mlp.ui.common import EMPTY_LABEL, Access
+from mnist_mlp.ui.draw import DrawLogic
+
+
+def sketch_value(image_rgba: Image.Image, as_layer: bool):
+    """What the browser's sketchpad sends: an opaque composite, or strokes as a transparent layer."""
+    array = np.asarray(image_rgba)
+    if as_layer:
+        return {"background": None, "layers": [array], "composite": None}
+    white = Image.new("RGBA", image_rgba.size, (255, 255, 255, 255))
+    return {"background": None, "layers": [array], "composite": np.asarray(Image.alpha_composite(white, image_rgba))}
+
+
+@pytest.fixture(scope="module")
+def logic(predictor, tmp_path_factory):
+    return DrawLogic(predictor, CorrectionStore(tmp_path_factory.mktemp("corrections")))
+
+
+@pytest.mark.parametrize("as_layer", [False, True])
+@pytest.mark.parametrize("digit", [2, 6, 9])
+def test_sketchpad_values_are_read(logic, digit, as_layer):
+    label, seen, looked, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
+    assert max(label, key=label.get) == str(digit)
+    assert seen.shape == (280, 280, 3) and seen.max() == 255
+    assert looked.shape == (280, 280, 3)
+    assert str(digit) in note
+
+
+@pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None},
+                                   {"composite": np.zeros((800, 800, 4), np.uint8)}])
+def test_empty_canvas_says_draw_a_digit(logic, value):
+    label, seen, looked, note = logic.predict_sketch(value)
+    assert label == EMPTY_LABEL and seen is None and looked is None and "Draw a digit" in note
+
+
+@pytest.mark.parametrize("value", [42, "not a dict", {"composite": 3}, {"layers": "x"},
+                                   {"composite": np.full((5, 5, 4), np.nan)}])
+def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
+    label, seen, looked, note = logic.predict_sketch(value)
+    assert isinstance(label, str) and seen is None and looked is None and note
+
+
+def test_unsure_predictions_name_the_runner_up(logic, predictor):
+    from mnist_mlp.inference import Prediction
+    from mnist_mlp.ui import note_for
+    probs = [0.0] * 10
+    probs[4], probs[9] = 0.45, 0.4
+    assert note_for(Prediction(4, 0.45, probs, np.zeros((28, 28)))) .startswith("**Not sure — is it a 4 or a 9?")
+
+
+def test_corrections_go_to_the_server_store_or_only_to_the_session(predictor, tmp_path):
+    value = sketch_value(draw_digit(4, transparent=True), as_layer=False)
+    server = DrawLogic(predictor, CorrectionStore(tmp_path / "server"))
+    note, radio, session = server.correct(value, "4", [])
+    assert "saved as a **4**" in note and "1 correction" in note and radio is None and session == []
+    assert CorrectionStore(tmp_path / "server").count() == 1
+    public = DrawLogic(predictor, CorrectionStore(tmp_path / "public"), Access(allow_training=False))
+    note, _, session = public.correct(value, "4", [])
+    assert len(session) == 1 and session[0][1] == 4 and "1 correction" in note
+    assert not (tmp_path / "public").exists()
+    note, _, same = server.correct(None, "4", [])
+    assert "Draw a digit first" in note and same == []
