@@ -64,6 +64,7 @@ def main(argv=None):
     from PIL import Image
     from starlette.middleware import Middleware
 
+    from mnist_mlp import sessions
     from mnist_mlp.guard import RequestLimits
     from mnist_mlp.preprocess import MAX_PIXELS
     from mnist_mlp.ui import CSS, build_demo  # gradio is slow to import: after the flags are checked
@@ -73,6 +74,7 @@ def main(argv=None):
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
+    sessions.install()  # each API call's session no longer builds the config of all 87 blocks
     predictor = load_predictor(args.weights)
     public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too
     allow_training = not public or bool(args.auth) or args.allow_public_training
