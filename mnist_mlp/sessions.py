@@ -42,29 +42,21 @@ class LazyBlockConfigs(dict):
     def __contains__(self, key):
         return dict.__contains__(self, key) or key in self._pending
 
-    def __iter__(self):
-        self._complete()
-        return dict.__iter__(self)
 
-    def __len__(self):
-        self._complete()
-        return dict.__len__(self)
 
-    def items(self):
-        self._complete()
-        return dict.items(self)
+def _completing(name):
+    """A dict method that first builds every block's config (iterating means all of them)."""
+    method = getattr(dict, name)
 
-    def keys(self):
+    def complete_then(self, *args):
         self._complete()
-        return dict.keys(self)
+        return method(self, *args)
+    complete_then.__name__ = name
+    return complete_then
 
-    def values(self):
-        self._complete()
-        return dict.values(self)
 
-    def get(self, key, default=None):
-        self._complete()
-        return dict.get(self, key, default)
+for _name in ("__iter__", "__len__", "items", "keys", "values", "get", "copy", "__eq__", "__repr__"):
+    setattr(LazyBlockConfigs, _name, _completing(_name))
 
 
 _original_init = state_holder.SessionState.__init__
