@@ -12,6 +12,7 @@ moment leaves either no file or a complete one.
 from __future__ import annotations
 
 import dataclasses
+import os
 import traceback
 
 import numpy as np
@@ -32,6 +33,7 @@ def run_training(request: dict, messages, cancel) -> None:
         from .weights import make_card, save_weights
 
         torch.set_num_threads(request["threads"])  # leave the server's core free
+        os.nice(10)  # and let the server go first when both want a core
         config = TrainConfig(**{**request["config"], "hidden": tuple(request["config"]["hidden"])}).validate()
         train_split = load_mnist("train", request["data_dir"])
         test_split = load_mnist("test", request["data_dir"])
