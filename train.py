@@ -11,9 +11,8 @@ import sys
 
 from tqdm import tqdm
 
-from mnist_mlp.model import ACTIVATIONS
-from mnist_mlp.training import (DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, TrainingCancelled,
-                                config_from_preset, finish_distributed, is_main_process, train)
+from mnist_mlp.config import ACTIVATIONS, DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, config_from_preset
+from mnist_mlp.training import TrainingCancelled, finish_distributed, is_main_process, train
 from mnist_mlp.weights import DEFAULT_WEIGHTS, make_card, save_weights
 
 

@@ -18,7 +18,8 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.data import load_mnist  # noqa: E402
-from mnist_mlp.training import TrainConfig, config_from_preset, train  # noqa: E402
+from mnist_mlp.config import TrainConfig, config_from_preset  # noqa: E402
+from mnist_mlp.training import train  # noqa: E402
 
 REFERENCE = TrainConfig(hidden=(512, 256), activation="relu", dropout=0.2, epochs=30, batch_size=128, lr=1e-3,
                         optimizer="adam", schedule="constant", augment=False, target_acc=0.98)

@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.data import load_mnist  # noqa: E402
 from mnist_mlp.inference import Predictor  # noqa: E402
-from mnist_mlp.preprocess import ink_map, to_mnist  # noqa: E402
+from mnist_mlp.preprocess import plain_resize, to_mnist  # noqa: E402
 from mnist_mlp.synthetic_handwriting import draw_digit, redraw_as_canvas  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
@@ -39,13 +39,6 @@ def canvases(n, seed, data_dir=None):
                                    top=float(rng.uniform(0, 790 - height)), pen=int(rng.uniform(3, 0.15 * height)),
                                    slant=float(rng.uniform(-0.3, 0.3)), transparent=bool(rng.integers(2))), digit))
     return {"mnist_redrawn": redrawn, "stroke_digits": stroked}
-
-
-def plain_resize(image):
-    """The naive baseline: the whole canvas squashed to 28×28."""
-    from PIL import Image
-    ink = ink_map(image)
-    return np.asarray(Image.fromarray(ink).resize((28, 28), Image.BILINEAR), dtype=np.float32)
 
 
 def accuracy(predictor, images, labels):

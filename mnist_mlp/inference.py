@@ -110,6 +110,15 @@ class NumpyMLP:
         """[N, 28, 28] images in [0, 1] → [N, 10] logits."""
         return self.pre_activations(images)[-1]
 
+    def inside(self, image28: np.ndarray) -> "Inside":
+        """One image's hidden activations (after each activation function) and logits."""
+        pre = self.pre_activations(np.asarray(image28, dtype=np.float32)[None])
+        return Inside([self.activation(z[0]) for z in pre[:-1]], pre[-1][0], self)
+
+    def evidence(self, hidden: np.ndarray, digit: int) -> np.ndarray:
+        """How much each unit of the last hidden layer adds to `digit`'s logit (activation × weight)."""
+        return hidden * self.layers[-1][0][:, digit]
+
     def input_gradient(self, image28: np.ndarray, digit: int) -> np.ndarray:
         """d logit[digit] / d pixel for one [28, 28] image: backpropagation through the layers."""
         pre = self.pre_activations(image28[None])
@@ -117,6 +126,36 @@ class NumpyMLP:
         for (weight_t, _), z in zip(self.layers[-2::-1], pre[-2::-1]):
             gradient = weight_t @ (gradient * self.activation_slope(z[0]))
         return gradient.reshape(28, 28)
+
+
+@dataclass(frozen=True)
+class Inside:
+    """What the network computed for one image: the `/inside` API and the Inside panel."""
+    hidden: list[np.ndarray]  # each hidden layer's activations
+    logits: np.ndarray  # [10]
+    network: NumpyMLP
+
+    @property
+    def digit(self) -> int:
+        return int(self.logits.argmax())
+
+    def top_units(self, layer: int, k: int = 8) -> list[tuple[int, float]]:
+        """The `k` most active units of a hidden layer, strongest first: (unit, activation)."""
+        values = self.hidden[layer]
+        order = np.argsort(values)[::-1][:k]
+        return [(int(u), float(values[u])) for u in order if values[u] > 0]
+
+    def evidence_for(self, digit: int, k: int = 6) -> list[tuple[int, float]]:
+        """The last hidden layer's units that pushed most towards `digit`: (unit, contribution)."""
+        push = self.network.evidence(self.hidden[-1], digit)
+        order = np.argsort(push)[::-1][:k]
+        return [(int(u), float(push[u])) for u in order if push[u] > 0]
+
+    def as_json(self, top: int = 8) -> dict:
+        return {"layers": [{"size": int(h.size), "active": int((h > 0).sum()),
+                            "top": [{"unit": u, "activation": round(a, 5)} for u, a in self.top_units(i, top)]}
+                           for i, h in enumerate(self.hidden)],
+                "logits": [round(float(v), 5) for v in self.logits], "digit": self.digit}
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -4,8 +4,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .config import (ACTIVATIONS, MAX_PARAMETERS, MNIST_MEAN, MNIST_STD, check_architecture,  # noqa: F401
-                     parameter_count)
+from .config import MNIST_MEAN, MNIST_STD, check_architecture
 
 ACTIVATION_MODULES = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}
 

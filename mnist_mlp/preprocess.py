@@ -222,6 +222,12 @@ def ink_map(image) -> np.ndarray:
     return raw_ink(image).ink()
 
 
+def plain_resize(image) -> np.ndarray:
+    """The naive way, for comparison only: the whole canvas's ink squashed to 28×28 (no crop, no
+    20-px box, no centring, no stroke width)."""
+    return _resize(ink_map(image), FIELD, FIELD)
+
+
 def _pool(values: np.ndarray, factor: int, keep, axis: int) -> np.ndarray:
     """Downscale one axis (0: rows, 1: columns) by an integer factor keeping each block's maximum or
     minimum (`keep`), so thin lines survive; the last block may be partial."""

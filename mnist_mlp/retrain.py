@@ -86,6 +86,12 @@ class TrainingJob:
         process = self._process
         return process.pid if process is not None and process.is_alive() else None
 
+    def latest_result_path(self) -> Path | None:
+        """The weights file of the last finished run, if any (for comparing it on the Draw tab)."""
+        with self._lock:
+            result = self._state.result
+        return result.path if result is not None else None
+
     def snapshot(self) -> RunState:
         with self._lock:
             s = self._state

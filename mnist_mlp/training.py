@@ -19,8 +19,7 @@ import torch.nn.functional as F
 
 from .augment import AugmentConfig, augment_batch
 from .data import Split, load_mnist
-from .config import (DEVICES, MAX_SEED, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, TrainConfig,  # noqa: F401
-                     config_from_preset)
+from .config import TrainConfig
 from .model import MLP
 
 

@@ -12,7 +12,31 @@ from mnist_mlp.ui import EMPTY_LABEL, build_demo
 def test_build_demo_registers_the_api_contract(predictor):
     demo = build_demo(predictor)
     names = {dep.get("api_name") for dep in demo.config["dependencies"]}
-    assert {"predict", "predict_image", "predict_number", "correct", "train", "cancel_training"} <= names
+    assert {"predict", "predict_image", "predict_number", "correct", "train", "cancel_training", "inside",
+            "compare", "predict_plain"} <= names
+
+
+def test_http_api_looks_inside_compares_and_reads_plainly(app_server, tmp_path):
+    client = app_server.client()
+    path = tmp_path / "eight.png"
+    draw_digit(8, height=200, left=80, top=80).save(path)  # small, in a corner
+    sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
+    inside = client.predict(sketch, api_name="/inside")
+    assert inside["digit"] == 8 and [layer["size"] for layer in inside["layers"]] == [1200, 1200]
+    assert all(0 < layer["active"] < 1200 and len(layer["top"]) == 8 for layer in inside["layers"])
+    assert len(inside["logits"]) == 10 and max(range(10), key=inside["logits"].__getitem__) == 8
+    compared = client.predict(sketch, "mnist_mlp.safetensors", api_name="/compare")
+    assert compared["first"]["label"] == compared["second"]["label"] == "8"
+    assert compared["second"]["test_accuracy"] > 0.99
+    assert "no model named" in client.predict(sketch, "../../weights/mnist_mlp.safetensors",
+                                              api_name="/compare")["message"]
+    plain = client.predict(sketch, api_name="/predict_plain")
+    assert len(plain["confidences"]) == 10  # a label, whatever it says: the corner digit is tiny there
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (800, 800), "white").save(blank)
+    empty = {"background": None, "layers": [], "composite": handle_file(str(blank))}
+    assert client.predict(empty, api_name="/predict_plain")["label"] == EMPTY_LABEL
+    assert "message" in client.predict(empty, api_name="/inside")
 
 
 def test_http_api_predicts_drawn_digits(app_server, tmp_path):

@@ -6,7 +6,6 @@ import threading
 import time
 
 import httpx
-import numpy as np
 import pytest
 from gradio_client import handle_file
 from PIL import Image

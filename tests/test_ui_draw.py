@@ -26,7 +26,7 @@ def logic(predictor, tmp_path_factory):
 @pytest.mark.parametrize("as_layer", [False, True])
 @pytest.mark.parametrize("digit", [2, 6, 9])
 def test_sketchpad_values_are_read(logic, digit, as_layer):
-    label, seen, looked, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
+    label, bars, seen, looked, note = logic.predict_sketch(sketch_value(draw_digit(digit, transparent=True), as_layer))
     assert max(label, key=label.get) == str(digit)
     assert seen.shape == (280, 280, 3) and seen.max() == 255
     assert looked.shape == (280, 280, 3)
@@ -36,14 +36,14 @@ def test_sketchpad_values_are_read(logic, digit, as_layer):
 @pytest.mark.parametrize("value", [None, {}, {"background": None, "layers": [], "composite": None},
                                    {"composite": np.zeros((800, 800, 4), np.uint8)}])
 def test_empty_canvas_says_draw_a_digit(logic, value):
-    label, seen, looked, note = logic.predict_sketch(value)
+    label, bars, seen, looked, note = logic.predict_sketch(value)
     assert label == EMPTY_LABEL and seen is None and looked is None and "Draw a digit" in note
 
 
 @pytest.mark.parametrize("value", [42, "not a dict", {"composite": 3}, {"layers": "x"},
                                    {"composite": np.full((5, 5, 4), np.nan)}])
 def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
-    label, seen, looked, note = logic.predict_sketch(value)
+    label, bars, seen, looked, note = logic.predict_sketch(value)
     assert isinstance(label, str) and seen is None and looked is None and note
 
 

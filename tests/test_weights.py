@@ -144,8 +144,8 @@ def test_save_without_overwrite_never_replaces_a_file(tmp_path):
 
 def test_whatever_training_accepts_the_loader_accepts(tmp_path):
     """One size limit: the biggest network a TrainConfig validates is a file load_weights reads."""
-    from mnist_mlp.model import MAX_PARAMETERS, parameter_count
-    from mnist_mlp.training import TrainConfig
+    from mnist_mlp.config import MAX_PARAMETERS, parameter_count
+    from mnist_mlp.config import TrainConfig
     with pytest.raises(ValueError, match="parameters"):
         TrainConfig(hidden=(8192, 8192, 8192)).validate()
     widest = (5000, 5000)  # 29 M parameters: under the limit

@@ -6,6 +6,7 @@ import functools
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 import numpy as np
@@ -14,7 +15,7 @@ from PIL import Image
 from ..guard import GuardedSketchpad
 from ..inference import Prediction, Predictor
 from ..messages import for_visitors
-from ..preprocess import Blank, ImageProblem, NothingToRead
+from ..preprocess import Blank, ImageProblem, NothingToRead, plain_resize, to_mnist
 from ..synthetic_handwriting import draw_digit
 from .pictures import enlarge, looked_overlay
 
@@ -50,6 +51,14 @@ CSS = """
 #sketch button[aria-label="Color"], #number-sketch button[aria-label="Color"],
 #challenge-sketch button[aria-label="Color"] { display: none; }
 .note { font-size: 1.1em; }
+.all-ten { display: flex; align-items: stretch; gap: 4px; height: 150px; padding: 4px 0; }
+.all-ten .bar { flex: 1; display: flex; flex-direction: column; align-items: center; min-width: 0; }
+.all-ten .track { flex: 1; width: 100%; display: flex; align-items: flex-end; background: rgba(127,127,127,.08);
+                  border-radius: 3px; }
+.all-ten .fill { width: 100%; background: #94a3b8; border-radius: 3px 3px 0 0; }
+.all-ten .top .fill { background: #f97316; }
+.all-ten .p { font-size: 0.75em; white-space: nowrap; }
+.all-ten .d { font-weight: bold; font-size: 1.1em; }
 """
 
 
@@ -107,6 +116,27 @@ def _as_image(value):
     raise ImageProblem(f"unexpected sketchpad content of type {type(value).__name__}")
 
 
+@dataclass
+class Drawing:
+    """One reading of the Draw tab's canvas, kept (small) in the session for its panels: they
+    never read the sketch again (each event that does makes the browser upload it again)."""
+    image28: np.ndarray | None = None  # the MNIST-style input
+    plain28: np.ndarray | None = None  # the whole canvas resized, when asked for
+    message: str = ""  # why there is nothing to read
+    blank: bool = True
+
+
+def read_drawing(value, plain: bool = False) -> Drawing:
+    try:
+        image = sketch_image(value)
+        image28 = to_mnist(image)
+        return Drawing(image28, plain_resize(image) if plain else None, "", False)
+    except NothingToRead as error:
+        return Drawing(message=str(error), blank=isinstance(error, Blank))
+    except ImageProblem as error:
+        return Drawing(message=f"Can't read that drawing: {for_visitors(error)}", blank=False)
+
+
 # ---------------------------------------------------------------- presenting a prediction
 
 def label_value(prediction: Prediction) -> dict[str, float]:
@@ -135,6 +165,54 @@ def read_prediction(predictor: Predictor, get_image, explain: bool = True, empty
     heat = predictor.where_it_looked(prediction.image, prediction.digit)
     return (prediction, label_value(prediction), enlarge(prediction.image),
             looked_overlay(prediction.image, heat), note_for(prediction))
+
+
+@dataclass
+class Panel:
+    """A panel under the canvas: `handler(drawing, *inputs)` → its outputs, a tuple (or one value
+    for one output; gr.skip()s while closed). `wants_plain`: it needs the plain resize too."""
+    handler: Callable
+    inputs: list  # extra inputs, the panel's open state last
+    outputs: list
+    wants_plain: bool = False
+
+
+def lazy_panel(accordion: gr.Accordion, drawing: gr.State, handler, outputs: list, extra_inputs: list = (),
+               wants_plain: bool = False) -> Panel:
+    """A panel computed only while open: when the accordion opens (from the last reading of the
+    canvas), and (through `on_every_stroke`) after each stroke."""
+    is_open = gr.State(False)
+    accordion.expand(lambda: True, None, is_open, api_visibility="private").then(
+        handler, [drawing, *extra_inputs], outputs, api_visibility="private")
+    accordion.collapse(lambda: False, None, is_open, api_visibility="private")
+    return Panel(handler, [*extra_inputs, is_open], outputs, wants_plain)
+
+
+def on_every_stroke(sketch, drawing: gr.State, handler, outputs: list, panels: list[Panel]) -> None:
+    """One event per stroke: the canvas is read once (`read_drawing`), the tab's `handler(drawing)`
+    and every open panel answer from that reading, which is kept in `drawing` for panels opened
+    later. (Several events on one change raced for the drawing Gradio hands to the first.)"""
+    def read_all(value, *states):
+        plain_open = any(panel.wants_plain and states[end - 1]
+                         for panel, end in zip(panels, _ends(panels)))
+        reading = read_drawing(value, plain=plain_open)
+        results, start = [reading, *handler(reading)], 0
+        for panel, end in zip(panels, _ends(panels)):
+            result = panel.handler(reading, *states[start:end])
+            results += list(result) if isinstance(result, tuple) else [result]
+            start = end
+        return results
+    sketch.change(read_all, [sketch, *[i for p in panels for i in p.inputs]],
+                  [drawing, *outputs, *[o for p in panels for o in p.outputs]], trigger_mode="always_last",
+                  show_progress="hidden", api_visibility="private")
+
+
+def _ends(panels: list[Panel]) -> list[int]:
+    ends, total = [], 0
+    for panel in panels:
+        total += len(panel.inputs)
+        ends.append(total)
+    return ends
 
 
 # ---------------------------------------------------------------- what a visitor may do

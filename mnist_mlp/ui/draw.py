@@ -9,9 +9,22 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import EMPTY_LABEL, SELECT_BRUSH_JS, Access, pen_canvas, read_prediction, sketch_image
+from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, label_value, note_for, on_every_stroke, pen_canvas,
+                     read_drawing, read_prediction, sketch_image)
+from .pictures import enlarge, looked_overlay
 
 START_NOTE = "Draw a digit on the canvas."
+
+
+def all_ten_html(probabilities=None) -> str:
+    """All ten probabilities as vertical bars (the runner-up matters: "is it a 4 or a 9?")."""
+    probabilities = list(probabilities) if probabilities is not None else [0.0] * 10
+    top = max(range(10), key=probabilities.__getitem__) if any(probabilities) else -1
+    bars = "".join(
+        f"<div class='bar{' top' if d == top else ''}'><span class='p'>{p:.0%}</span><div class='track'>"
+        f"<div class='fill' style='height:{max(p * 100, 0.5):.1f}%'></div></div><span class='d'>{d}</span></div>"
+        for d, p in enumerate(probabilities))
+    return f"<div class='all-ten' aria-label='probability of each digit'>{bars}</div>"
 
 
 def corrections_note(count: int) -> str:
@@ -22,15 +35,24 @@ class DrawLogic:
     def __init__(self, predictor: Predictor, store: CorrectionStore, access: Access = Access()):
         self.predictor, self.store, self.access = predictor, store, access
 
-    def predict_sketch(self, value, explain: bool = True):
-        """→ (label value, what the model saw, where it looked, note). Empty canvas → 'Draw a digit'."""
-        return read_prediction(self.predictor, lambda: sketch_image(value), explain)[1:]
+    def view(self, drawing: Drawing):
+        """A reading of the canvas → (label value, all ten as bars, what the model saw, where it
+        looked, note). Empty canvas → 'Draw a digit'."""
+        if drawing.image28 is None:
+            return (EMPTY_LABEL if drawing.blank else drawing.message), all_ten_html(), None, None, drawing.message
+        prediction = self.predictor.predict_mnist(drawing.image28[None])[0]
+        heat = self.predictor.where_it_looked(prediction.image, prediction.digit)
+        return (label_value(prediction), all_ten_html(prediction.probabilities), enlarge(prediction.image),
+                looked_overlay(prediction.image, heat), note_for(prediction))
+
+    def predict_sketch(self, value):
+        return self.view(read_drawing(value))
 
     def predict_sketch_label(self, value):
-        return self.predict_sketch(value, explain=False)[0]
+        return read_prediction(self.predictor, lambda: sketch_image(value), explain=False)[1]
 
     def clear(self):
-        return None, EMPTY_LABEL, None, None, START_NOTE, None
+        return None, EMPTY_LABEL, all_ten_html(), None, None, START_NOTE, None
 
     def corrections_count(self, session: list) -> int:
         return self.store.count() if self.access.allow_training else len(session)
@@ -54,14 +76,16 @@ class DrawLogic:
         return f"Thanks — saved as a **{digit}**. " + corrections_note(count), None, session
 
 
-def draw_tab(logic: DrawLogic, examples) -> gr.Sketchpad:
-    """The tab's layout and events; returns the sketchpad (other panels read it too)."""
+def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) -> None:
+    """The tab's layout and events; `panels(sketch, drawing)` adds the panels under the canvas,
+    read with every stroke in the same event as the prediction."""
     with gr.Row():
         with gr.Column(scale=3):
             sketch = pen_canvas("Draw one digit (0–9)", (800, 800), pen=36, height=560, elem_id="sketch")
             clear = gr.Button("Clear", variant="secondary")
         with gr.Column(scale=2):
             label = gr.Label(value=EMPTY_LABEL, num_top_classes=3, label="Prediction", elem_id="label")
+            bars = gr.HTML(all_ten_html(), elem_id="all-ten")
             note = gr.Markdown(START_NOTE, elem_classes="note", elem_id="note")
             with gr.Row():
                 seen = gr.Image(label="What the model sees (28×28)", interactive=False, elem_id="seen",
@@ -71,12 +95,11 @@ def draw_tab(logic: DrawLogic, examples) -> gr.Sketchpad:
             fix = gr.Radio([str(d) for d in range(10)], label="Wrong? It's a …", elem_id="fix")
             fix_note = gr.Markdown(corrections_note(logic.corrections_count([])), elem_id="fix-note")
     gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
-    sketch.change(logic.predict_sketch, sketch, [label, seen, looked, note], trigger_mode="always_last",
-                  show_progress="hidden", api_visibility="private")
-    clear.click(logic.clear, None, [sketch, label, seen, looked, note, fix], api_visibility="private"
+    drawing = gr.State(Drawing())  # the last reading of the canvas, for panels opened later
+    on_every_stroke(sketch, drawing, logic.view, [label, bars, seen, looked, note], panels(sketch, drawing))
+    clear.click(logic.clear, None, [sketch, label, bars, seen, looked, note, fix], api_visibility="private"
                 ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
     sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # so does the canvas's own trash button
-    session_corrections = gr.State([])
     fix.select(logic.correct, [sketch, fix, session_corrections], [fix_note, fix, session_corrections],
                api_name="correct_from_radio", api_visibility="private")
     gr.Button(visible=False).click(logic.correct, [sketch, fix, session_corrections],
@@ -84,4 +107,3 @@ def draw_tab(logic: DrawLogic, examples) -> gr.Sketchpad:
     # The stable API: the sketch → just the gr.Label value.
     api_label = gr.Label(visible=False)
     gr.Button(visible=False).click(logic.predict_sketch_label, sketch, api_label, api_name="predict")
-    return sketch

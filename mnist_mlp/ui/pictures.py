@@ -93,3 +93,25 @@ def confusion_image(confusion: np.ndarray | None) -> Image.Image | None:
     draw.text((margin, size + 6), "Confusion matrix on MNIST test. Rows: true digit, columns: predicted",
               fill=(90, 90, 90))
     return image
+
+
+def grid_shape(units: int) -> tuple[int, int]:
+    """Rows × columns near 3:4 that hold `units` cells (1,200 → 30 × 40)."""
+    columns = max(1, int(np.ceil(np.sqrt(units * 4 / 3))))
+    return int(np.ceil(units / columns)), columns
+
+
+def activation_grid(values: np.ndarray, cell: int = 8) -> np.ndarray:
+    """A hidden layer's activations as a heat grid: black (silent) → red → yellow (strongest);
+    cells past the last unit are grey."""
+    rows, columns = grid_shape(len(values))
+    heat = np.full(rows * columns, np.nan, np.float32)
+    top = float(values.max())
+    heat[:len(values)] = np.clip(values / top, 0, 1) if top > 0 else 0
+    heat = heat.reshape(rows, columns)
+    rgb = np.stack([np.clip(heat * 2, 0, 1), np.clip(heat * 2 - 1, 0, 1), np.zeros_like(heat)], axis=-1)
+    rgb[np.isnan(heat)] = 0.5
+    pixels = (rgb * 255).astype(np.uint8).repeat(cell, axis=0).repeat(cell, axis=1)
+    pixels[::cell, :, :] = 40  # a faint grid between units
+    pixels[:, ::cell, :] = 40
+    return pixels
