@@ -45,17 +45,19 @@ def wait_for_brush(page, container="#sketch"):
 
 def drawing_area(page):
     """The white square of the canvas on screen (the canvas element is wider than the drawing)."""
+    page.locator("#sketch canvas").first.scroll_into_view_if_needed()
     box = page.locator("#sketch canvas").first.bounding_box()
     side = min(box["width"], box["height"])
     return box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2, side
 
 
 def drag_strokes(page, paths):
-    """Mouse drags along each stroke, like a person drawing (every other point keeps it quick)."""
+    """Mouse drags along each stroke, like a person drawing. (Every point: skipping every other one
+    cut the corner of a 2 and drew a 7.)"""
     for path in paths:
         page.mouse.move(*path[0])
         page.mouse.down()
-        for point in path[1::2] + path[-1:]:
+        for point in path[1:]:
             page.mouse.move(*point, steps=2)
         page.mouse.up()
 
@@ -149,3 +151,82 @@ def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
             drag_strokes(page, stroke_paths(digit, left + width * (0.2 + 0.35 * i), top + height * 0.15, height * 0.7))
         page.wait_for_function("() => /47/.test(document.querySelector('#number')?.innerText)", timeout=30_000)
         page.screenshot(path=str(artifacts / "number-47.png"))
+
+
+def open_panels(page, *names):
+    for name in names:
+        page.get_by_text(name, exact=True).click()
+        time.sleep(0.3)
+
+
+def test_inside_panels_update_with_each_drawing(app_server, browser, artifacts):
+    with app_page(browser, app_server.url, height=1300) as page:
+        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        wait_for_brush(page)
+        open_panels(page, "Inside the network", "Compare with another model", "Why the preprocessing matters")
+        wait_for_brush(page)
+        draw(page, 4)
+        assert wait_for_label(page, "4"), f"label shows {label_text(page)!r}"
+        assert page.locator("#all-ten .top .d").inner_text() == "4"  # the tallest bar is the answer
+        page.wait_for_function("() => /units active/.test(document.querySelector('#inside-summary')?.innerText)",
+                               timeout=30_000)
+        page.wait_for_function("() => /plain resize →/.test(document.querySelector('#plain-answer')?.innerText)",
+                               timeout=30_000)
+        page.wait_for_function("() => /in use/.test(document.querySelector('#compare-result')?.innerText)",
+                               timeout=30_000)
+        assert page.locator("#inside-layers img").count() == 2 and page.locator("#inside-units img").count() == 8
+        assert "the answer: 4" in page.locator("#inside-evidence").inner_text()
+        page.locator("#inside").screenshot(path=str(artifacts / "inside.png"))
+        page.screenshot(path=str(artifacts / "draw-panels.png"), full_page=True)
+
+
+def test_on_a_phone_the_page_fits_and_reads_a_drawing(app_server, browser, artifacts):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                            has_touch=True)
+    try:
+        page.goto(app_server.url)
+        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        wait_for_brush(page)
+        draw(page, 7)
+        assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
+        open_panels(page, "Inside the network")
+        page.wait_for_function("() => /units active/.test(document.querySelector('#inside-summary')?.innerText)",
+                               timeout=30_000)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
+        bars = page.locator("#all-ten").bounding_box()
+        assert bars["width"] <= 390 and bars["height"] >= 100  # all ten bars, readable
+        page.screenshot(path=str(artifacts / "phone-draw.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
+    with app_page(browser, app_server.url, tab="Challenge") as page:
+        page.get_by_role("button", name="New round").click()
+        page.wait_for_function("() => /Draw a \\d/.test(document.querySelector('#challenge-prompt')?.innerText)",
+                               timeout=30_000)
+        wait_for_brush(page, "#challenge-sketch")
+        for turn in (1, 2):
+            asked = int(page.locator("#challenge-prompt").inner_text().split("Draw a ")[1].split()[0])
+            page.locator("#challenge-sketch canvas").first.scroll_into_view_if_needed()
+            box = page.locator("#challenge-sketch canvas").first.bounding_box()
+            side = min(box["width"], box["height"])
+            left, top = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
+            drag_strokes(page, stroke_paths(asked, left + side * 0.3, top + side * 0.15, side * 0.6))
+            time.sleep(1.0)  # the last stroke reaches the canvas's value
+            page.get_by_role("button", name="Check").click()
+            page.wait_for_function("n => document.querySelector('#challenge-prompt')?.innerText.includes(`(${n} of 10)`)",
+                                   arg=turn + 1, timeout=30_000)
+            result = page.locator("#challenge-result").inner_text()
+            assert f"Read as {asked}" in result, result
+            time.sleep(0.5)
+            wait_for_brush(page, "#challenge-sketch")
+        assert "Streak: 2" in page.locator("#challenge-result").inner_text()
+        page.screenshot(path=str(artifacts / "challenge.png"), full_page=True)
+        # the canvas was emptied after the check: checking again reads nothing and asks again
+        page.get_by_role("button", name="Check").click()
+        page.wait_for_function("() => /nothing to read/.test(document.querySelector('#challenge-result')?.innerText)",
+                               timeout=30_000)
+        assert "(3 of 10)" in page.locator("#challenge-prompt").inner_text()
+        page.get_by_role("button", name="Keep this drawing as a correction").click()
+        page.get_by_text("Kept as a").wait_for(timeout=15_000)

@@ -16,6 +16,14 @@ from .common import Access, pen_canvas, select_brush_js, sketch_image
 from .pictures import enlarge
 
 SELECT_BRUSH = select_brush_js("#challenge-sketch")
+# After a check, the canvas's own "Clear canvas" button empties it (returning an empty value from
+# the event left the strokes on screen in Chromium), then the brush is selected again.
+CLEAR_CANVAS = """
+() => {
+  document.querySelector('#challenge-sketch button[aria-label="Clear canvas"]')?.click();
+  (%s)();
+}
+""" % SELECT_BRUSH.strip()
 
 
 def new_state(seed: int | None = None) -> dict:
@@ -52,7 +60,8 @@ class ChallengeLogic:
         return fresh, prompt(fresh), "", score_table(fresh), [], None
 
     def check(self, value, state):
-        """Read the drawing as the answer to the current prompt → the same six outputs."""
+        """Read the drawing as the answer to the current prompt → the same six outputs (the page
+        clears the canvas itself and ignores the last)."""
         state = dict(state or new_state())
         if state["index"] >= len(state["order"]):
             return state, prompt(state), "The round is over: start a new one.", score_table(state), \
@@ -117,8 +126,8 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
                                  elem_id="challenge-misread")
     outputs = [state, ask, result, table, misread, sketch]
     new.click(logic.new_round, state, outputs, api_visibility="private").then(None, None, None, js=SELECT_BRUSH)
-    check.click(logic.check, [sketch, state], outputs, api_visibility="private").then(
-        None, None, None, js=SELECT_BRUSH)  # the cleared canvas drops the tool
+    check.click(logic.check, [sketch, state], outputs[:-1], api_visibility="private").then(
+        None, None, None, js=CLEAR_CANVAS)
     keep.click(logic.keep, [state, session_corrections], [kept, session_corrections], api_visibility="private")
     tab.select(None, None, None, js=SELECT_BRUSH)
     sketch.clear(None, None, None, js=SELECT_BRUSH)
