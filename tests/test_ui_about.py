@@ -13,6 +13,7 @@ def test_about_follows_the_model_in_use(tmp_path):
     predictor = Predictor(arrays, card, DEFAULT_WEIGHTS)
     about = AboutLogic(predictor)
     assert "784 → 1200 → 1200 → 10" in about.markdown() and f"{card['test_accuracy']:.2%}" in about.markdown()
+    assert "98.4 % with our preprocessing against 45.0 % with a plain resize" in about.markdown()
     other = tmp_path / "other.safetensors"
     shutil.copy(DEFAULT_WEIGHTS, other)
     save_weights(arrays, {**card, "test_accuracy": 0.5}, other)
