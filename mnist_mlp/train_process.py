@@ -34,6 +34,9 @@ def run_training(request: dict, messages, cancel) -> None:
 
         torch.set_num_threads(request["threads"])  # leave the server's core free
         os.nice(10)  # and let the server go first when both want a core
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        if len(cores) > request["threads"]:  # keep to the last cores: the others stay the server's
+            os.sched_setaffinity(0, cores[-request["threads"]:])
         config = TrainConfig(**{**request["config"], "hidden": tuple(request["config"]["hidden"])}).validate()
         train_split = load_mnist("train", request["data_dir"])
         test_split = load_mnist("test", request["data_dir"])
