@@ -125,6 +125,10 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         assert "test accuracy" in status and "finished" in progress
         accuracy = float(status.split("test accuracy ")[1].split("%")[0])
         assert accuracy > 85
+        # what training produced: accuracy per digit beside the confusion matrix, first-layer weights
+        page.wait_for_function("() => (document.querySelector('#per-digit')?.innerText.match(/%/g) || []).length >= 10",
+                               timeout=30_000)
+        assert page.locator("#first-layer img").count() == 1
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
         # The About tab follows the model in use, without a reload: Use → 784 → 64 → 10, Revert → back.
         for button, said, layers in (("Use this model", "Now predicting", "784 → 64 → 10"),
