@@ -172,9 +172,7 @@ class Predictor:
         self._swap_lock = threading.Lock()
 
     @staticmethod
-    def _state_of(arrays, card: dict, path) -> tuple:
-        if not isinstance(arrays, dict):  # a torch MLP (tests, train.py's callers)
-            arrays = {k: v.detach().cpu().numpy() for k, v in arrays.state_dict().items()}
+    def _state_of(arrays: dict[str, np.ndarray], card: dict, path) -> tuple:
         return NumpyMLP(arrays, card["architecture"]), card, Path(path) if path else None, arrays
 
     @classmethod

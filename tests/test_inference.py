@@ -9,8 +9,12 @@ from mnist_mlp.preprocess import to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
 
 
+def arrays(model):
+    return {k: v.numpy() for k, v in model.state_dict().items()}
+
+
 def numpy_copy(model):
-    return NumpyMLP({k: v.numpy() for k, v in model.state_dict().items()}, model.architecture())
+    return NumpyMLP(arrays(model), model.architecture())
 
 
 @pytest.mark.parametrize("activation", ["relu", "gelu", "silu", "tanh"])
@@ -57,13 +61,13 @@ def test_one_image_at_a_time_gives_the_batched_probabilities(predictor, mnist_te
 
 def test_swap_changes_what_the_next_prediction_uses():
     first, second = MLP(hidden=(16,)).eval(), MLP(hidden=(32,)).eval()
-    predictor = Predictor(first, {"name": "first", "architecture": first.architecture()})
+    predictor = Predictor(arrays(first), {"name": "first", "architecture": first.architecture()})
     image = np.random.default_rng(0).random((1, 28, 28), dtype=np.float32)
     with torch.no_grad():
         expected_first = torch.softmax(first(torch.from_numpy(image)), 1).numpy()
         expected_second = torch.softmax(second(torch.from_numpy(image)), 1).numpy()
     np.testing.assert_allclose(predictor.probabilities(image), expected_first, atol=1e-6)
-    predictor.swap(second, {"name": "second", "architecture": second.architecture()})
+    predictor.swap(arrays(second), {"name": "second", "architecture": second.architecture()})
     np.testing.assert_allclose(predictor.probabilities(image), expected_second, atol=1e-6)
     assert predictor.card["name"] == "second" and predictor.network.hidden == [32]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -150,6 +151,13 @@ def note_for(prediction: Prediction) -> str:
     return f"Looks like a **{first}** ({p1:.0%} sure)."
 
 
+def explained(predictor: Predictor, prediction: Prediction):
+    """→ (label value, what the model saw, where it looked, note) for one prediction."""
+    heat = predictor.where_it_looked(prediction.image, prediction.digit)
+    return (label_value(prediction), enlarge(prediction.image), looked_overlay(prediction.image, heat),
+            note_for(prediction))
+
+
 def read_prediction(predictor: Predictor, get_image, explain: bool = True, empty: str = EMPTY_LABEL):
     """→ (prediction or None, label value, what the model saw, where it looked, note).
     `explain=False` (the API's label-only endpoints) skips the pictures."""
@@ -162,9 +170,7 @@ def read_prediction(predictor: Predictor, get_image, explain: bool = True, empty
         return None, f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"
     if not explain:
         return prediction, label_value(prediction), None, None, note_for(prediction)
-    heat = predictor.where_it_looked(prediction.image, prediction.digit)
-    return (prediction, label_value(prediction), enlarge(prediction.image),
-            looked_overlay(prediction.image, heat), note_for(prediction))
+    return (prediction, *explained(predictor, prediction))
 
 
 @dataclass
@@ -192,27 +198,19 @@ def on_every_stroke(sketch, drawing: gr.State, handler, outputs: list, panels: l
     """One event per stroke: the canvas is read once (`read_drawing`), the tab's `handler(drawing)`
     and every open panel answer from that reading, which is kept in `drawing` for panels opened
     later. (Several events on one change raced for the drawing Gradio hands to the first.)"""
+    ends = list(itertools.accumulate(len(panel.inputs) for panel in panels))  # each panel's inputs end here
+
     def read_all(value, *states):
-        plain_open = any(panel.wants_plain and states[end - 1]
-                         for panel, end in zip(panels, _ends(panels)))
+        plain_open = any(panel.wants_plain and states[end - 1] for panel, end in zip(panels, ends))
         reading = read_drawing(value, plain=plain_open)
-        results, start = [reading, *handler(reading)], 0
-        for panel, end in zip(panels, _ends(panels)):
+        results = [reading, *handler(reading)]
+        for panel, start, end in zip(panels, [0, *ends], ends):
             result = panel.handler(reading, *states[start:end])
             results += list(result) if isinstance(result, tuple) else [result]
-            start = end
         return results
     sketch.change(read_all, [sketch, *[i for p in panels for i in p.inputs]],
                   [drawing, *outputs, *[o for p in panels for o in p.outputs]], trigger_mode="always_last",
                   show_progress="hidden", api_visibility="private")
-
-
-def _ends(panels: list[Panel]) -> list[int]:
-    ends, total = [], 0
-    for panel in panels:
-        total += len(panel.inputs)
-        ends.append(total)
-    return ends
 
 
 # ---------------------------------------------------------------- what a visitor may do

@@ -9,9 +9,8 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, label_value, note_for, on_every_stroke, pen_canvas,
-                     read_drawing, read_prediction, sketch_image)
-from .pictures import enlarge, looked_overlay
+from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, explained, on_every_stroke, pen_canvas, read_drawing,
+                     read_prediction, sketch_image)
 
 START_NOTE = "Draw a digit on the canvas."
 
@@ -41,9 +40,8 @@ class DrawLogic:
         if drawing.image28 is None:
             return (EMPTY_LABEL if drawing.blank else drawing.message), all_ten_html(), None, None, drawing.message
         prediction = self.predictor.predict_mnist(drawing.image28[None])[0]
-        heat = self.predictor.where_it_looked(prediction.image, prediction.digit)
-        return (label_value(prediction), all_ten_html(prediction.probabilities), enlarge(prediction.image),
-                looked_overlay(prediction.image, heat), note_for(prediction))
+        label, seen, looked, note = explained(self.predictor, prediction)
+        return label, all_ten_html(prediction.probabilities), seen, looked, note
 
     def predict_sketch(self, value):
         return self.view(read_drawing(value))
