@@ -77,6 +77,9 @@ def test_the_server_side_of_the_package_imports_no_torch():
     import sys
 
     code = ("import sys; import mnist_mlp.inference, mnist_mlp.numbers, mnist_mlp.corrections, mnist_mlp.weights, "
-            "mnist_mlp.config; print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+            "mnist_mlp.config, mnist_mlp.retrain, mnist_mlp.ui, mnist_mlp.guard, mnist_mlp.sessions, app; "
+            "print('torch' in sys.modules)")
+    from conftest import ROOT, python_env
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=python_env(), capture_output=True, text=True,
+                         check=True).stdout
     assert out.strip() == "False"

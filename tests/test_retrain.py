@@ -172,7 +172,6 @@ def test_server_memory_returns_after_a_run_in_the_child():
         assert "Done" in status_of(train(client, hidden="512", subset=60000))
         time.sleep(1)
         after = rss_mb(app.proc.pid)
-        assert after - idle < 50, (idle, after)
-        assert "torch" not in app.output()  # and no traceback mentioning it
+        assert after - idle < 50, (idle, after)  # importing torch alone would add ~600 MB
     finally:
         app.stop()
