@@ -12,18 +12,11 @@ import pandas as pd
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead
-from .common import Access, pen_canvas, select_brush_js, sketch_image
+from .common import Access, clear_canvas_js, pen_canvas, select_brush_js, sketch_image
 from .pictures import enlarge
 
 SELECT_BRUSH = select_brush_js("#challenge-sketch")
-# After a check, the canvas's own "Clear canvas" button empties it (returning an empty value from
-# the event left the strokes on screen in Chromium), then the brush is selected again.
-CLEAR_CANVAS = """
-() => {
-  document.querySelector('#challenge-sketch button[aria-label="Clear canvas"]')?.click();
-  (%s)();
-}
-""" % SELECT_BRUSH.strip()
+CLEAR_CANVAS = clear_canvas_js("#challenge-sketch")  # after each check
 
 
 def new_state(seed: int | None = None) -> dict:

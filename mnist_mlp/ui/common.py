@@ -43,6 +43,18 @@ def select_brush_js(container: str) -> str:
 """ % container
 
 
+def clear_canvas_js(container: str) -> str:
+    """JS that empties the sketchpad inside `container` with its own "Clear canvas" button and then
+    selects the Brush again. (Emptying it by returning an empty value from a server event left the
+    strokes on screen, or wiped a drawing made while the reset was still on its way.)"""
+    return """
+() => {
+  document.querySelector('%s button[aria-label="Clear canvas"]')?.click();
+  (%s)();
+}
+""" % (container, select_brush_js(container).strip())
+
+
 # Gradio 6's sketchpad opens with no tool selected and ignores the first strokes until the
 # Brush button is clicked: click it for the visitor as soon as it exists.
 SELECT_BRUSH_JS = select_brush_js("#sketch")

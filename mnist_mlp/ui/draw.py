@@ -9,8 +9,8 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, explained, on_every_stroke, pen_canvas, read_drawing,
-                     read_prediction, sketch_image)
+from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, clear_canvas_js, explained, on_every_stroke, pen_canvas,
+                     read_drawing, read_prediction, sketch_image)
 
 START_NOTE = "Draw a digit on the canvas."
 
@@ -50,7 +50,8 @@ class DrawLogic:
         return read_prediction(self.predictor, lambda: sketch_image(value), explain=False)[1]
 
     def clear(self):
-        return None, EMPTY_LABEL, all_ten_html(), None, None, START_NOTE, None
+        """The Clear button: the page empties the canvas itself; this resets what is shown beside it."""
+        return EMPTY_LABEL, all_ten_html(), None, None, START_NOTE, None
 
     def corrections_count(self, session: list) -> int:
         return self.store.count() if self.access.allow_training else len(session)
@@ -95,9 +96,9 @@ def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) 
     gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
     drawing = gr.State(Drawing())  # the last reading of the canvas, for panels opened later
     on_every_stroke(sketch, drawing, logic.view, [label, bars, seen, looked, note], panels(sketch, drawing))
-    clear.click(logic.clear, None, [sketch, label, bars, seen, looked, note, fix], api_visibility="private"
-                ).then(None, None, None, js=SELECT_BRUSH_JS)  # a reset canvas drops the tool
-    sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # so does the canvas's own trash button
+    clear.click(logic.clear, None, [label, bars, seen, looked, note, fix], js=clear_canvas_js("#sketch"),
+                api_visibility="private")
+    sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # the canvas's own trash button drops the tool
     fix.select(logic.correct, [sketch, fix, session_corrections], [fix_note, fix, session_corrections],
                api_name="correct_from_radio", api_visibility="private")
     gr.Button(visible=False).click(logic.correct, [sketch, fix, session_corrections],
