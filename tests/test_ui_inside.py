@@ -4,7 +4,7 @@ import gradio as gr
 import numpy as np
 
 from mnist_mlp.synthetic_handwriting import draw_digit
-from mnist_mlp.ui.common import read_drawing
+from mnist_mlp.ui.common import Drawing, read_drawing
 from mnist_mlp.ui.inside import TOP_UNITS, InsideLogic
 
 
@@ -50,3 +50,5 @@ def test_the_panel_computes_nothing_while_closed_and_pictures_when_open(predicto
     assert layers[0][0].shape == (30 * 8, 40 * 8, 3)  # 1,200 units as 30 × 40 cells
     assert units[0][0].shape == (28 * 4, 28 * 4, 3) and "unit" in units[0][1]
     assert "the answer: **3**" in evidence
+    # opened before anything was drawn: the session's first, empty reading
+    assert "Draw a digit first" in logic.panel(Drawing(), True)[0]

@@ -16,7 +16,7 @@ from PIL import Image
 from ..guard import GuardedSketchpad
 from ..inference import Prediction, Predictor
 from ..messages import for_visitors
-from ..preprocess import Blank, ImageProblem, NothingToRead, plain_resize, to_mnist
+from ..preprocess import EMPTY_MESSAGE, Blank, ImageProblem, NothingToRead, plain_resize, to_mnist
 from ..synthetic_handwriting import draw_digit
 from .pictures import enlarge, looked_overlay
 
@@ -135,7 +135,7 @@ class Drawing:
     never read the sketch again (each event that does makes the browser upload it again)."""
     image28: np.ndarray | None = None  # the MNIST-style input
     plain28: np.ndarray | None = None  # the whole canvas resized, when asked for
-    message: str = ""  # why there is nothing to read
+    message: str = EMPTY_MESSAGE  # why there is nothing to read (at first: nothing drawn yet)
     blank: bool = True
 
 
@@ -170,13 +170,13 @@ def explained(predictor: Predictor, prediction: Prediction):
             note_for(prediction))
 
 
-def read_prediction(predictor: Predictor, get_image, explain: bool = True, empty: str = EMPTY_LABEL):
+def read_prediction(predictor: Predictor, get_image, explain: bool = True):
     """→ (prediction or None, label value, what the model saw, where it looked, note).
     `explain=False` (the API's label-only endpoints) skips the pictures."""
     try:
         prediction = predictor.predict(get_image())
     except NothingToRead as error:
-        return None, (empty if isinstance(error, Blank) else str(error)), None, None, str(error)
+        return None, (EMPTY_LABEL if isinstance(error, Blank) else str(error)), None, None, str(error)
     except ImageProblem as error:
         error = for_visitors(error)  # an upload's message would name Gradio's cache folder
         return None, f"Can't read that image: {error}", None, None, f"**Can't read that image:** {error}"

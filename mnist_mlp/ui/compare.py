@@ -49,8 +49,8 @@ class CompareLogic:
         return self.compare(read_drawing(value), name)
 
     def compare(self, drawing: Drawing, name: str | None = None) -> dict:
-        if drawing is None or drawing.image28 is None:
-            return {"message": drawing.message if drawing else "Draw a digit first."}
+        if drawing.image28 is None:
+            return {"message": drawing.message}
         image28 = drawing.image28
         try:
             name = name or self.default_choice()

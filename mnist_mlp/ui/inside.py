@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from ..inference import Predictor
+from ..inference import Predictor, softmax
 from .common import Drawing, Panel, lazy_panel, read_drawing
 from .pictures import activation_grid, signed_image
 
@@ -32,8 +32,8 @@ class InsideLogic:
         panel is closed (the outputs stay as they are)."""
         if not is_open:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        if drawing is None or drawing.image28 is None:
-            return f"*{drawing.message if drawing else 'Draw a digit first.'}*", [], [], ""
+        if drawing.image28 is None:
+            return f"*{drawing.message}*", [], [], ""
         inside = self.predictor.network.inside(drawing.image28)
         layers = [(activation_grid(h), f"hidden layer {i + 1}: {(h > 0).sum()} of {h.size} active")
                   for i, h in enumerate(inside.hidden)]
@@ -44,8 +44,7 @@ class InsideLogic:
         return summary, layers, units, self.evidence_markdown(inside)
 
     def evidence_markdown(self, inside) -> str:
-        probabilities = np.exp(inside.logits - inside.logits.max())
-        probabilities /= probabilities.sum()
+        probabilities = softmax(inside.logits[None])[0]
         first, second = np.argsort(inside.logits)[::-1][:2]
         rows = ["| | the answer: **" + str(first) + f"** ({probabilities[first]:.0%}) | the runner-up: **{second}** "
                 f"({probabilities[second]:.0%}) |", "|---|---|---|"]

@@ -28,8 +28,8 @@ class PlainLogic:
         """→ (our input, our answer, the plain resize, its answer)."""
         if not is_open:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        if drawing is None or drawing.image28 is None:
-            return None, f"*{drawing.message if drawing else 'Draw a digit first.'}*", None, ""
+        if drawing.image28 is None:
+            return None, f"*{drawing.message}*", None, ""
         ours = self.predictor.predict_mnist(drawing.image28[None])[0]
         answer = f"Our MNIST-style input → **{ours.digit}** ({ours.confidence:.0%})"
         if drawing.plain28 is None:  # read before the panel was opened: the next stroke brings it

@@ -19,6 +19,7 @@ from ..config import OPTIMIZERS, PRESETS, TrainConfig, config_from_preset
 from ..corrections import MIN_CORRECTIONS, CorrectionStore
 from ..messages import for_visitors
 from ..retrain import TrainingJob
+from ..weights import read_weights
 from .common import PUBLIC_LINK_MESSAGE, Access, refusal_message, server_side
 from .pictures import confusion_image, enlarge, weight_grid
 
@@ -122,8 +123,6 @@ class RetrainLogic:
         if state.result is None:
             return None
         if self._weights_shown is None or self._weights_shown[0] != state.result.path:
-            from ..weights import read_weights
-
             arrays, _ = read_weights(state.result.path)
             units = arrays["layers.0.weight"][:WEIGHT_UNITS_SHOWN].reshape(-1, 28, 28)
             self._weights_shown = (state.result.path, weight_grid(units))
