@@ -30,6 +30,10 @@ def main(argv=None):
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--schedule", choices=SCHEDULES)
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("--redraw", type=float, metavar="SHARE",
+                   help="share of images re-drawn along their skeleton with a random pen (0–1)")
+    p.add_argument("--styles", type=float, metavar="SHARE",
+                   help="share of 1/4/7/9 replaced by a drawing in a style MNIST lacks (0–1)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")

@@ -58,3 +58,44 @@ def augment_batch(images: torch.Tensor, config: AugmentConfig = AugmentConfig(),
         t = _uniform(b, -config.thickness, config.thickness, generator).view(b, 1, 1, 1)
         out = torch.where(t > 0, out + t * (thicker - out), out + (-t) * (thinner - out))
     return out.squeeze(1).clamp_(0, 1)
+
+
+# ---------------------------------------------------------------- other versions of each image
+
+WIDENED = 0.5  # of the re-drawn images, this share is also widened towards a square box
+
+
+def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw: bool, styles: bool,
+                  chunk: int = 1000) -> torch.Tensor:
+    """Other versions of each training image, drawn once per run: uint8 [N, 3, 28, 28] holding
+    its skeleton re-drawn with a random pen, the same widened, and a drawing of its label in a style
+    MNIST lacks (zeros where the label has none, or where a kind was not asked for)."""
+    from .redraw import narrow_to_square, redraw_with_pen
+    from .styles import style_images
+
+    out = torch.zeros(len(images), 3, 28, 28, dtype=torch.uint8)
+    generator = torch.Generator().manual_seed(seed + 7)
+    if redraw:
+        for start in range(0, len(images), chunk):
+            part = images[start:start + chunk].float() / 255
+            plain = redraw_with_pen(part, torch.ones(len(part)), generator)
+            wide = redraw_with_pen(part, narrow_to_square(part, generator), generator)
+            out[start:start + chunk, 0] = (plain * 255).round().to(torch.uint8)
+            out[start:start + chunk, 1] = (wide * 255).round().to(torch.uint8)
+    if styles:
+        out[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11))
+    return out
+
+
+def pick_variants(images: torch.Tensor, variants: torch.Tensor, redraw: float, styles: float,
+                  generator: torch.Generator | None = None) -> torch.Tensor:
+    """A batch (float [B, 28, 28]) with each image swapped, by chance, for one of its `variants`
+    (uint8 [B, 3, 28, 28]): re-drawn with probability `redraw` (half of those widened), a style
+    drawing with probability `styles` where its label has one."""
+    b = len(images)
+    redrawn = torch.rand(b, generator=generator) < redraw
+    widened = torch.rand(b, generator=generator) < WIDENED
+    styled = (torch.rand(b, generator=generator) < styles) & (variants[:, 2].flatten(1).amax(1) > 0)
+    choice = torch.where(styled, 3, torch.where(redrawn, torch.where(widened, 2, 1), 0))
+    stack = torch.cat([images.unsqueeze(1), variants.float() / 255], 1)
+    return stack[torch.arange(b), choice]

@@ -66,6 +66,8 @@ class TrainConfig:
     schedule: str = "onecycle"
     label_smoothing: float = 0.0
     augment: bool = False
+    redraw: float = 0.0  # share of training images re-drawn along their skeleton with a random pen
+    styles: float = 0.0  # share of 1s, 4s, 7s and 9s replaced by a drawing in a style MNIST lacks
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
@@ -98,6 +100,10 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
+        for name in ("redraw", "styles"):
+            share = getattr(self, name)
+            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+                problems.append(f"{name} must be a share from 0 to 1")
         if self.precision not in PRECISIONS:
             problems.append("precision must be fp32 or bf16")
         if not isinstance(self.evals_per_epoch, int) or not 1 <= self.evals_per_epoch <= 100:
@@ -119,7 +125,7 @@ PRESETS: dict[str, dict] = {
     "default": {},
     "best": dict(hidden=(1200, 1200), dropout=0.2, epochs=100, batch_size=256, lr=2e-3,
                  optimizer="adamw", weight_decay=1e-4, schedule="onecycle", augment=True,
-                 label_smoothing=0.05),
+                 label_smoothing=0.05, redraw=0.5, styles=0.3),
     "fast": dict(hidden=(512,), dropout=0.0, epochs=3, batch_size=128, lr=3e-3, optimizer="adam",
                  schedule="onecycle", augment=False, target_acc=0.98, evals_per_epoch=4, precision="bf16"),
 }

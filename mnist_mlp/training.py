@@ -17,7 +17,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from .augment import AugmentConfig, augment_batch
+from .augment import AugmentConfig, augment_batch, make_variants, pick_variants
 from .data import Split, load_mnist
 from .config import TrainConfig
 from .model import MLP
@@ -109,6 +109,7 @@ class Run:
     shuffle_gen: torch.Generator
     augment_gen: torch.Generator
     augment: AugmentConfig | None
+    variants: torch.Tensor | None  # uint8 [N, 3, 28, 28]: re-drawn, widened, style (augment.py)
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
     accuracy: float = 0.0  # at the last test
@@ -145,6 +146,10 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                                                         total_steps=config.epochs * batches)
     # With a target, also test part-way through epochs so a run stops as soon as it gets there.
     checks = config.evals_per_epoch if config.target_acc is not None else 1
+    variants = None
+    if config.redraw > 0 or config.styles > 0:
+        variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
+                                 config.redraw > 0, config.styles > 0)
     return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
                images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
                train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
@@ -153,7 +158,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
-               augment=AugmentConfig() if config.augment else None)
+               augment=AugmentConfig() if config.augment else None, variants=variants)
 
 
 def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
@@ -174,6 +179,8 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
         if len(index) == 0:  # a rank's share of the last, short batch can be empty
             index = order[:1]
         x = run.images[index]
+        if run.variants is not None:
+            x = pick_variants(x, run.variants[index], config.redraw, config.styles, run.augment_gen)
         if run.augment is not None:
             x = augment_batch(x, run.augment, run.augment_gen)
         with autocast:

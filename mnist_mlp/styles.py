@@ -1,0 +1,131 @@
+"""Digits in the styles MNIST's writers rarely used, drawn as training images.
+
+Measured on real handwriting from outside MNIST (Semeion canvases, `benchmarks/real_handwriting.py`),
+most misreadings were `1`s written with a long flag (and often a foot) read as 4, 7 or 2, open-top
+`4`s read as 6 or 9, and `9`s with an open loop or a hooked tail read as 3. This module draws
+those styles from a few strokes with random proportions, slant, aspect and pen, in MNIST's normal
+form (longer side 20 px, centre of mass at the centre of 28 × 28), so they are mixed into training
+like any MNIST image (and distorted by `augment.py` the same way).
+
+Coordinates are in a unit box, x to the right, y down. Each style keeps what tells the digit apart
+from its neighbours: a `1`'s flag falls 35–70° below the horizontal (a flatter one is a `7`'s bar).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+Point = tuple[float, float]
+BOX, FIELD, CENTRE = 20, 28, 14.0  # as in preprocess.py: MNIST's box, field and centre of mass
+ASPECT = (0.6, 1.6)  # width stretched by a log-uniform factor in this range
+PEN = (2.5, 6.5)  # pen diameter in px at 56 × 56 (drawn at 112, pooled to 28): ~1.3–3.3 px at 28
+
+
+def _curve(p0: Point, p1: Point, p2: Point, n: int = 12) -> list[Point]:
+    """Points along a quadratic Bézier curve from p0 to p2, pulled towards p1."""
+    t = np.linspace(0, 1, n)[:, None]
+    return ((1 - t) ** 2 * np.array(p0) + 2 * (1 - t) * t * np.array(p1) + t ** 2 * np.array(p2)).tolist()
+
+
+def _arc(cx: float, cy: float, rx: float, ry: float, angles) -> list[Point]:
+    """Points on an ellipse at `angles` (degrees, 0 = right, 90 = down)."""
+    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a))) for a in angles]
+
+
+def flagged_one(r: np.random.Generator) -> list[list[Point]]:
+    """A `1` with a long up-stroke flag from its top, falling down-left, and sometimes a foot."""
+    slant = r.uniform(-0.15, 0.35)  # the top right of the bottom: a forward-leaning stem
+    top, bottom = (0.5 + slant / 2, 0.0), (0.5 - slant / 2, 1.0)
+    length, angle = r.uniform(0.25, 0.65), math.radians(r.uniform(35, 70))
+    strokes = [[(top[0] - length * math.cos(angle), top[1] + length * math.sin(angle)), top, bottom]]
+    if r.random() < 0.35:
+        half = r.uniform(0.12, 0.35)
+        strokes.append([(bottom[0] - half, 1.0), (bottom[0] + half, 1.0)])
+    return strokes
+
+
+def open_four(r: np.random.Generator) -> list[list[Point]]:
+    """A `4` whose two upper strokes never meet: a left stroke down (straight, curving, diagonal
+    from the top right, or short with a round corner, `ч`-like) into the bar, and a separate stem
+    on the right, from the top or only from above the bar."""
+    bar_y = r.uniform(0.5, 0.72)
+    bar_end = (r.uniform(0.85, 1.05), bar_y + r.uniform(-0.08, 0.05))
+    kind = r.random()
+    if kind < 0.4:
+        x = r.uniform(0.0, 0.2)
+        left = [(x, r.uniform(0.0, 0.15))] + _curve((x, bar_y - 0.1), (x, bar_y + 0.12), (x + 0.35, bar_y + 0.05), 10)
+    else:  # from straight down to a diagonal from the top right ("lightning" 4s)
+        start = (r.uniform(0.0, 0.7), 0.0)
+        corner = (r.uniform(-0.05, 0.15), bar_y)
+        left = (_curve(start, (corner[0] - 0.05, bar_y + 0.1), (corner[0] + 0.3, bar_y), 12) if kind < 0.7
+                else [start, corner])
+    stem_x = r.uniform(0.55, 0.8)
+    stem_top = r.uniform(0.0, 0.3) if r.random() < 0.6 else r.uniform(0.3, bar_y - 0.1)  # or a short stem
+    stem = [(stem_x + r.uniform(-0.05, 0.1), stem_top), (stem_x + r.uniform(-0.1, 0.05), 1.0)]
+    return [left + [bar_end], stem]
+
+
+def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
+    """A `9`: its loop closed or left open on the left, its tail straight or hooking left."""
+    rx, ry = r.uniform(0.28, 0.4), r.uniform(0.18, 0.28)
+    cx, cy = 0.5, ry + 0.02
+    first = r.uniform(100, 150) if r.random() < 0.4 else 0.0  # open: a gap at its lower right
+    loop = _arc(cx, cy, rx, ry, np.linspace(first, 360, 28))
+    x = cx + rx * r.uniform(0.85, 1.0)
+    if r.random() < 0.4:
+        tail = [(x, cy), (x - r.uniform(0.0, 0.15), r.uniform(0.8, 0.95))]
+    else:
+        tail = [(x, cy)] + _curve((x, cy), (x, 1.05), (x - r.uniform(0.3, 0.7), r.uniform(0.75, 1.0)), 12)
+    return [loop + tail]
+
+
+def crossed_seven(r: np.random.Generator) -> list[list[Point]]:
+    """The continental `7`: a bar across the middle of its stem."""
+    right, bottom = (r.uniform(0.85, 1.0), 0.0), (r.uniform(0.2, 0.5), 1.0)
+    strokes = [[(0.0, r.uniform(-0.05, 0.1)), right, bottom]]
+    y = r.uniform(0.4, 0.6)
+    x = right[0] + (bottom[0] - right[0]) * y
+    strokes.append([(x - r.uniform(0.2, 0.35), y), (x + r.uniform(0.15, 0.3), y)])
+    return strokes
+
+
+STYLES = {1: flagged_one, 4: open_four, 7: crossed_seven, 9: open_or_hooked_nine}
+
+
+def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> np.ndarray:
+    """Strokes → float32 [28, 28] in [0, 1] as MNIST would have made it: a random pen and aspect,
+    the longer side fitted into 20 px, the centre of mass at the centre."""
+    points = np.array([p for stroke in strokes for p in stroke])
+    low = points.min(0)
+    aspect = math.exp(r.uniform(math.log(ASPECT[0]), math.log(ASPECT[1])))
+    size = (points.max(0) - low) * (aspect, 1)
+    width = r.uniform(*PEN) * 2  # drawn at 4× (112 px), pooled to 28
+    scale = (4 * BOX - width) / max(float(size.max()), 1e-6)  # the ink, pen included, fills the box
+    margin = 4 * (FIELD - BOX) / 2 + width / 2
+    image = Image.new("L", (4 * FIELD, 4 * FIELD), 0)
+    draw = ImageDraw.Draw(image)
+    for stroke in strokes:
+        path = [((x - low[0]) * aspect * scale + margin, (y - low[1]) * scale + margin) for x, y in stroke]
+        draw.line(path, fill=255, width=round(width), joint="curve")
+        for x, y in (path[0], path[-1]):  # round caps
+            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
+    digit = np.asarray(image.resize((FIELD, FIELD), Image.BOX), np.float32) / 255
+    mass = float(digit.sum())
+    cy = float(digit.sum(1) @ np.arange(FIELD)) / mass
+    cx = float(digit.sum(0) @ np.arange(FIELD)) / mass
+    digit = ndimage.shift(digit, (CENTRE - cy, CENTRE - cx), order=1, mode="constant")
+    return np.clip(digit / max(float(digit.max()), 1e-6), 0, 1)
+
+
+def style_images(labels: np.ndarray, seed: int = 0) -> np.ndarray:
+    """uint8 [N, 28, 28]: for each label with a style here, a digit in that style drawn fresh; zeros
+    for the other labels (they keep their MNIST image)."""
+    r = np.random.default_rng(seed)
+    out = np.zeros((len(labels), FIELD, FIELD), np.uint8)
+    for i, label in enumerate(np.asarray(labels).tolist()):
+        if label in STYLES:
+            out[i] = np.round(draw_in_normal_form(STYLES[label](r), r) * 255)
+    return out

@@ -1,0 +1,121 @@
+"""Training images in other pens and styles: skeleton re-drawing, widening, style digits, mixing."""
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+
+from mnist_mlp.augment import make_variants, pick_variants
+from mnist_mlp.config import TrainConfig
+from mnist_mlp.preprocess import stroke_width
+from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
+from mnist_mlp.styles import STYLES, style_images
+
+
+def zhang_suen_textbook(mask: np.ndarray) -> np.ndarray:
+    """Zhang & Suen (1984) written out condition by condition, for one image."""
+    b = mask.astype(np.uint8)
+    changed = True
+    while changed:
+        changed = False
+        for step in (0, 1):
+            p = np.pad(b, 1)
+            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:], p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]
+            count = sum(n)
+            cycle = n + [n[0]]
+            steps = sum(((cycle[i] == 0) & (cycle[i + 1] == 1)).astype(np.uint8) for i in range(8))
+            p2, p4, p6, p8 = n[0], n[2], n[4], n[6]
+            side = ((p2 * p4 * p6 == 0) & (p4 * p6 * p8 == 0)) if step == 0 else ((p2 * p4 * p8 == 0) & (p2 * p6 * p8 == 0))
+            remove = (b == 1) & (count >= 2) & (count <= 6) & (steps == 1) & side
+            if remove.any():
+                b[remove] = 0
+                changed = True
+    return b.astype(bool)
+
+
+def test_thinning_by_lookup_table_is_zhang_suen(mnist_test):
+    images = torch.nn.functional.interpolate(mnist_test.images[:40, None].float() / 255, scale_factor=2,
+                                             mode="bilinear").squeeze(1) > 0.45
+    blobs = torch.from_numpy(ndimage.binary_dilation(np.random.default_rng(0).random((10, 40, 40)) > 0.93,
+                                                     iterations=2))
+    for batch in (images, blobs):
+        thinned = thin(batch, rounds=100).numpy()
+        for mask, skeleton in zip(batch.numpy(), thinned):
+            assert np.array_equal(skeleton, zhang_suen_textbook(mask))
+
+
+def test_thinning_a_bar_leaves_its_middle_line():
+    bar = torch.zeros(1, 40, 40, dtype=torch.bool)
+    bar[0, 5:35, 16:23] = True  # 7 px wide, 30 tall
+    skeleton = thin(bar)[0]
+    assert skeleton[10:30].sum(1).eq(1).all()  # one pixel wide along its length ...
+    assert set(torch.nonzero(skeleton[10:30])[:, 1].tolist()) <= {18, 19}  # ... in the middle
+    assert skeleton.sum() >= 20
+
+
+def test_thinning_a_ring_keeps_it_closed():
+    yy, xx = np.mgrid[:48, :48]
+    distance = np.hypot(yy - 24, xx - 24)
+    ring = torch.from_numpy((distance > 10) & (distance < 16))[None]
+    skeleton = thin(ring)[0].numpy()
+    assert ndimage.label(skeleton, structure=np.ones((3, 3)))[1] == 1  # one stroke ...
+    assert ndimage.label(~skeleton)[1] == 2  # ... still enclosing its hole
+    assert skeleton.sum() < 0.3 * ring.sum()
+
+
+def test_redrawn_digits_have_one_pen_width_and_still_read_right(mnist_test, predictor):
+    images = mnist_test.images[:300].float() / 255
+    redrawn = redraw_with_pen(images, torch.ones(300), torch.Generator().manual_seed(0))
+    assert redrawn.shape == (300, 28, 28) and 0 <= redrawn.min() and redrawn.max() <= 1
+    read = predictor.probabilities(redrawn.numpy()).argmax(1) == mnist_test.labels[:300].numpy()
+    assert read.mean() >= 0.95
+    widths = [stroke_width(np.asarray(image) > 0.5) for image in redrawn[:100]]
+    original = [stroke_width(np.asarray(image) > 0.5) for image in images[:100]]
+    assert np.std(widths) < np.std(original)  # a pen of one width per digit, not a scanned stroke
+    assert not torch.equal(redrawn, redraw_with_pen(images, torch.ones(300), torch.Generator().manual_seed(1)))
+
+
+def test_only_narrow_digits_are_widened_and_never_past_a_square():
+    one = torch.zeros(2, 28, 28)
+    one[0, 4:24, 12:16] = 1  # a 1: 4 wide, 20 tall
+    one[1, 10:18, 4:24] = 1  # a dash: wider than tall
+    stretch = narrow_to_square(one.repeat(50, 1, 1), torch.Generator().manual_seed(0))
+    assert ((stretch[0::2] >= 1) & (stretch[0::2] <= 5)).all() and stretch[0::2].std() > 0.5
+    assert (stretch[1::2] == 1).all()
+
+
+def test_style_digits_are_in_mnist_normal_form():
+    labels = np.repeat(sorted(STYLES), 25)
+    images = style_images(np.concatenate([labels, [0, 2, 3]]), seed=5).astype(np.float32) / 255
+    assert not images[-3:].any()  # labels without a style here get nothing
+    for image in images[:-3]:
+        rows, cols = np.flatnonzero(image.max(1) > 0.1), np.flatnonzero(image.max(0) > 0.1)
+        assert 18 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 22  # longer side ~20 px
+        centre = ndimage.center_of_mass(image)
+        assert abs(centre[0] - 14) < 0.6 and abs(centre[1] - 14) < 0.6
+        assert image.max() == 1
+    assert np.array_equal(style_images(labels, seed=5), style_images(labels, seed=5))
+    assert not np.array_equal(style_images(labels, seed=5), style_images(labels, seed=6))
+
+
+def test_variants_are_picked_at_the_asked_shares(mnist_train):
+    images, labels = mnist_train.images[:400], mnist_train.labels[:400]
+    variants = make_variants(images, labels, seed=0, redraw=True, styles=True)
+    x = images.float() / 255
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(pick_variants(x, variants, 0.0, 0.0, generator), x)
+    styled = pick_variants(x, variants, 0.0, 1.0, generator)
+    has_style = torch.isin(labels, torch.tensor(sorted(STYLES)))
+    assert torch.equal(styled[has_style], variants[has_style, 2].float() / 255)
+    assert torch.equal(styled[~has_style], x[~has_style])
+    redrawn = pick_variants(x, variants, 1.0, 0.0, generator)
+    plain = (redrawn == variants[:, 0].float() / 255).flatten(1).all(1)
+    wide = (redrawn == variants[:, 1].float() / 255).flatten(1).all(1)
+    assert (plain | wide).all() and 0.3 < wide.float().mean() < 0.7
+    half = pick_variants(x, variants, 0.5, 0.0, generator)
+    assert 0.35 < (half != x).flatten(1).any(1).float().mean() < 0.65
+
+
+@pytest.mark.parametrize("field, value", [("redraw", 1.5), ("styles", -0.1), ("redraw", True)])
+def test_shares_outside_zero_to_one_are_refused(field, value):
+    with pytest.raises(ValueError, match=f"{field} must be a share from 0 to 1"):
+        TrainConfig(**{field: value}).validate()
