@@ -1,0 +1,62 @@
+"""The shipped models on real handwriting from writers outside MNIST (Semeion), drawn as canvases
+with a thick and a fine pen by the shared renderer and read through the app's own path.
+
+Only for measuring: nothing here trains or tunes on it. The first 600 digits (60 of each, in the
+data set's order) keep the test to about a minute; `benchmarks/real_handwriting.py` reads all 1,593.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from mnist_mlp.inference import Predictor
+from mnist_mlp.preprocess import open_image, to_mnist
+from mnist_mlp.weights import DEFAULT_WEIGHTS
+
+WEIGHTS = DEFAULT_WEIGHTS.parent
+
+SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" / "semeion.data"))
+RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
+DIGITS = 600
+STYLES = ("thick", "thin")
+# What the shipped models read of these 600 (measured: 91.3 / 88.3 % and 92.8 / 89.3 %), rounded down.
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.91, "thin": 0.88},
+         "handwriting.safetensors": {"thick": 0.92, "thin": 0.89}}
+
+
+@pytest.fixture(scope="module")
+def canvases(tmp_path_factory):
+    if not SEMEION.exists() or not RENDERER.exists():
+        pytest.fail(f"the Semeion data and its renderer are required (set SEMEION): {SEMEION}, {RENDERER}")
+    folder = tmp_path_factory.mktemp("semeion")
+    subset = folder / "semeion.data"
+    subset.write_text("".join(open(SEMEION).readlines()[:DIGITS]))
+    sets = {}
+    for style in STYLES:
+        subprocess.run([sys.executable, str(RENDERER), str(subset), str(folder / style), style], check=True,
+                       stdout=subprocess.DEVNULL)
+        rows = [line.split() for line in (folder / style / "labels.txt").read_text().splitlines() if line]
+        sets[style] = (np.stack([to_mnist(open_image(folder / style / name)) for name, _ in rows]),
+                       np.array([int(label) for _, label in rows]))
+    return sets
+
+
+def accuracy(name, images, labels):
+    return (Predictor.load(WEIGHTS / name).probabilities(images).argmax(1) == labels).mean()
+
+
+@pytest.mark.parametrize("name", sorted(FLOOR))
+def test_real_handwriting_is_read(canvases, name):
+    for style, (images, labels) in canvases.items():
+        assert len(labels) == DIGITS and np.bincount(labels).min() >= 55
+        read = accuracy(name, images, labels)
+        assert read >= FLOOR[name][style], f"{name}, {style} pen: {read:.2%} of {DIGITS} Semeion canvases"
+
+
+def test_the_handwriting_model_reads_more_of_it_than_the_best(canvases):
+    for style, (images, labels) in canvases.items():
+        assert accuracy("handwriting.safetensors", images, labels) > accuracy("mnist_mlp.safetensors", images, labels)
