@@ -118,8 +118,12 @@ def read_weights(path: str | os.PathLike = DEFAULT_WEIGHTS) -> tuple[dict[str, n
     if size > MAX_WEIGHTS_BYTES:
         raise WeightsError(f"{path}: {size} bytes is too large for an MNIST MLP")
     with path.open("rb") as f:
-        head = f.read(4)
-    if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin") or head.startswith(PICKLE_MAGIC):
+        head = f.read(9)
+    # A safetensors file starts with its header's length (8 bytes, little-endian) and then "{"; that
+    # length can begin with any byte, 0x80 too (a real file was refused as a pickle until this check).
+    safetensors_like = len(head) == 9 and head[8:9] == b"{" and 8 + int.from_bytes(head[:8], "little") <= size
+    if path.suffix in (".pt", ".pth", ".pkl", ".pickle", ".bin") or (
+            not safetensors_like and head.startswith(PICKLE_MAGIC)):
         raise WeightsError(f"{path}: looks like a pickle/torch.save file; those can run code when "
                            "loaded, so only .safetensors weights are accepted")
     try:  # the header (shapes and the card) is checked before any tensor is read

@@ -66,6 +66,18 @@ def test_pickles_are_refused_without_being_unpickled(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
+def test_a_safetensors_header_length_starting_with_0x80_is_not_taken_for_a_pickle(tmp_path):
+    """A real file was refused once: its header length's first byte was 0x80, pickle's opcode."""
+    model = MLP(hidden=(8,))
+    path = tmp_path / "m.safetensors"
+    for pad in range(300):
+        save_weights(model, make_card(model, note="x" * pad), path)
+        if path.read_bytes()[0] == 0x80:
+            break
+    assert path.read_bytes()[0] == 0x80
+    assert load_weights(path)[1]["note"] == "x" * pad
+
+
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(WeightsError, match="no such weights file"):
         load_weights(tmp_path / "absent.safetensors")
