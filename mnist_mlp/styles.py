@@ -16,10 +16,10 @@ import math
 
 import numpy as np
 from PIL import Image, ImageDraw
-from scipy import ndimage
 
-Point = tuple[float, float]
-BOX, FIELD, CENTRE = 20, 28, 14.0  # as in preprocess.py: MNIST's box, field and centre of mass
+from .preprocess import BOX, FIELD, centre_by_mass
+from .synthetic_handwriting import Point, arc, draw_strokes
+
 ASPECT = (0.6, 1.6)  # width stretched by a log-uniform factor in this range
 PEN = (2.5, 6.5)  # pen diameter in px at 56 × 56 (drawn at 112, pooled to 28): ~1.3–3.3 px at 28
 
@@ -28,11 +28,6 @@ def _curve(p0: Point, p1: Point, p2: Point, n: int = 12) -> list[Point]:
     """Points along a quadratic Bézier curve from p0 to p2, pulled towards p1."""
     t = np.linspace(0, 1, n)[:, None]
     return ((1 - t) ** 2 * np.array(p0) + 2 * (1 - t) * t * np.array(p1) + t ** 2 * np.array(p2)).tolist()
-
-
-def _arc(cx: float, cy: float, rx: float, ry: float, angles) -> list[Point]:
-    """Points on an ellipse at `angles` (degrees, 0 = right, 90 = down)."""
-    return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a))) for a in angles]
 
 
 def flagged_one(r: np.random.Generator) -> list[list[Point]]:
@@ -73,7 +68,7 @@ def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
     rx, ry = r.uniform(0.28, 0.4), r.uniform(0.18, 0.28)
     cx, cy = 0.5, ry + 0.02
     first = r.uniform(100, 150) if r.random() < 0.4 else 0.0  # open: a gap at its lower right
-    loop = _arc(cx, cy, rx, ry, np.linspace(first, 360, 28))
+    loop = arc(cx, cy, rx, ry, first, 360, 28)
     x = cx + rx * r.uniform(0.85, 1.0)
     if r.random() < 0.4:
         tail = [(x, cy), (x - r.uniform(0.0, 0.15), r.uniform(0.8, 0.95))]
@@ -107,16 +102,9 @@ def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> n
     margin = 4 * (FIELD - BOX) / 2 + width / 2
     image = Image.new("L", (4 * FIELD, 4 * FIELD), 0)
     draw = ImageDraw.Draw(image)
-    for stroke in strokes:
-        path = [((x - low[0]) * aspect * scale + margin, (y - low[1]) * scale + margin) for x, y in stroke]
-        draw.line(path, fill=255, width=round(width), joint="curve")
-        for x, y in (path[0], path[-1]):  # round caps
-            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=255)
-    digit = np.asarray(image.resize((FIELD, FIELD), Image.BOX), np.float32) / 255
-    mass = float(digit.sum())
-    cy = float(digit.sum(1) @ np.arange(FIELD)) / mass
-    cx = float(digit.sum(0) @ np.arange(FIELD)) / mass
-    digit = ndimage.shift(digit, (CENTRE - cy, CENTRE - cx), order=1, mode="constant")
+    draw_strokes(draw, [[((x - low[0]) * aspect * scale + margin, (y - low[1]) * scale + margin) for x, y in stroke]
+                        for stroke in strokes], width, 255)
+    digit = centre_by_mass(np.asarray(image.resize((FIELD, FIELD), Image.BOX), np.float32) / 255)
     return np.clip(digit / max(float(digit.max()), 1e-6), 0, 1)
 
 

@@ -13,23 +13,23 @@ from PIL import Image, ImageDraw
 Point = tuple[float, float]
 
 
-def _arc(cx: float, cy: float, rx: float, ry: float, start_deg: float, end_deg: float, n: int = 24) -> list[Point]:
+def arc(cx: float, cy: float, rx: float, ry: float, start_deg: float, end_deg: float, n: int = 24) -> list[Point]:
     """Points along an ellipse arc; angles in degrees, 0 = right, 90 = down (screen coordinates)."""
     return [(cx + rx * math.cos(math.radians(a)), cy + ry * math.sin(math.radians(a)))
             for a in (start_deg + (end_deg - start_deg) * i / (n - 1) for i in range(n))]
 
 
 DIGIT_STROKES: dict[int, list[list[Point]]] = {
-    0: [_arc(0.5, 0.5, 0.3, 0.45, -90, 270, 40)],
+    0: [arc(0.5, 0.5, 0.3, 0.45, -90, 270, 40)],
     1: [[(0.45, 0.15), (0.58, 0.04), (0.55, 0.96)]],
-    2: [_arc(0.5, 0.3, 0.3, 0.25, 190, 370, 20) + [(0.15, 0.95), (0.88, 0.95)]],
-    3: [_arc(0.48, 0.27, 0.3, 0.22, 200, 450, 20) + _arc(0.48, 0.72, 0.34, 0.25, -90, 160, 24)],
+    2: [arc(0.5, 0.3, 0.3, 0.25, 190, 370, 20) + [(0.15, 0.95), (0.88, 0.95)]],
+    3: [arc(0.48, 0.27, 0.3, 0.22, 200, 450, 20) + arc(0.48, 0.72, 0.34, 0.25, -90, 160, 24)],
     4: [[(0.5, 0.04), (0.15, 0.62), (0.88, 0.62)], [(0.66, 0.3), (0.66, 0.97)]],
-    5: [[(0.82, 0.05), (0.3, 0.05), (0.25, 0.45)] + _arc(0.5, 0.68, 0.32, 0.28, -130, 150, 24)],
-    6: [[(0.72, 0.04)] + _arc(0.5, 0.7, 0.32, 0.27, 200, 560, 36)],
+    5: [[(0.82, 0.05), (0.3, 0.05), (0.25, 0.45)] + arc(0.5, 0.68, 0.32, 0.28, -130, 150, 24)],
+    6: [[(0.72, 0.04)] + arc(0.5, 0.7, 0.32, 0.27, 200, 560, 36)],
     7: [[(0.12, 0.05), (0.88, 0.05), (0.42, 0.96)]],
-    8: [_arc(0.5, 0.27, 0.25, 0.22, 90, 450, 30) + _arc(0.5, 0.72, 0.3, 0.25, -90, 270, 30)],
-    9: [_arc(0.47, 0.3, 0.28, 0.25, 0, 360, 30) + [(0.75, 0.3), (0.7, 0.97)]],
+    8: [arc(0.5, 0.27, 0.25, 0.22, 90, 450, 30) + arc(0.5, 0.72, 0.3, 0.25, -90, 270, 30)],
+    9: [arc(0.47, 0.3, 0.28, 0.25, 0, 360, 30) + [(0.75, 0.3), (0.7, 0.97)]],
 }
 
 
@@ -51,14 +51,18 @@ def draw_digit(digit: int, canvas: int = 800, left: float = 250, top: float = 15
     """
     image = (Image.new("RGBA", (canvas, canvas), (0, 0, 0, 0)) if transparent
              else Image.new("RGB", (canvas, canvas), paper))
-    draw = ImageDraw.Draw(image)
-    colour = (*ink, 255) if transparent else ink
-    for path in stroke_paths(digit, left, top, height, slant):
-        draw.line(path, fill=colour, width=pen, joint="curve")
+    draw_strokes(ImageDraw.Draw(image), stroke_paths(digit, left, top, height, slant), pen,
+                 (*ink, 255) if transparent else ink)
+    return image
+
+
+def draw_strokes(draw: ImageDraw.ImageDraw, paths: list[list[Point]], pen: float, colour) -> None:
+    """Pen strokes along `paths` (pixel coordinates), `pen` px wide, with round joints and caps."""
+    for path in paths:
+        draw.line(path, fill=colour, width=round(pen), joint="curve")
         for x, y in (path[0], path[-1]):  # round caps
             r = pen / 2
             draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
-    return image
 
 
 def redraw_as_canvas(digit28, rng, canvas: int = 800, transparent: bool = False) -> Image.Image:
