@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 SCALE = 2  # thinned at 56 × 56: at 28 × 28 a skeleton is too coarse to draw a smooth pen along
-PEN_RADII = (1.0, 1.6, 2.2, 2.8)  # at 56 px: strokes ~1–2.8 px wide at 28 × 28 (MNIST's median: 2.3)
+PEN_RADII = (1.0, 1.6, 2.2, 2.8)  # at 56 px: strokes 1.5–3.3 px wide at 28 × 28 (MNIST's median: 2.3)
 THRESHOLD = 0.45  # what counts as stroke before thinning (MNIST's anti-aliased edges are below it)
 MAX_ROUNDS = 12  # thinning rounds: each peels one pixel off both sides, enough for 24-px strokes
 
