@@ -67,7 +67,7 @@ def main(argv=None):
             tqdm.write(f"epoch {event.epoch:3d}  train loss {event.loss:.4f}  "
                        f"test accuracy {event.test_accuracy:.4f}  {event.elapsed:7.1f} s")
 
-    if main_process and (config.redraw > 0 or config.styles > 0):
+    if main_process and config.draws_variants:
         tqdm.write("re-drawing the training digits with other pens and in other styles first (a few minutes)")
     try:
         result = train(config, on_progress)

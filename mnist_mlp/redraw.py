@@ -34,7 +34,7 @@ def _removable(code: int, first: bool) -> bool:
 
 
 # One table per pass, indexed by the 8-bit neighbourhood code: thinning is then a 3×3 convolution
-# and a lookup per pass (~10× faster than testing the conditions tensor by tensor).
+# and a lookup per pass (measured ~3× faster on 1,000 digits than testing the conditions tensor by tensor).
 _REMOVABLE = {first: torch.tensor([_removable(code, first) for code in range(256)]) for first in (True, False)}
 _CODE_KERNEL = torch.zeros(1, 1, 3, 3)
 for _bit, (_dy, _dx) in enumerate(NEIGHBOURS):
@@ -91,11 +91,11 @@ def redraw_with_pen(images: torch.Tensor, stretch: torch.Tensor, generator: torc
 def narrow_to_square(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """A sideways stretch [B] for each digit: narrow ones (a `1`, a thin `7`) are widened a random
     part of the way to a square box, as many writers' digits are wider than MNIST's; wide ones stay."""
-    rows = torch.arange(28, dtype=torch.float32)
+    index = torch.arange(28, dtype=torch.float32)
     ink = images > 0.25
     cols_used, rows_used = ink.any(1), ink.any(2)
-    width = torch.where(cols_used, rows, -1.).amax(1) - torch.where(cols_used, rows, 99.).amin(1) + 1
-    height = torch.where(rows_used, rows, -1.).amax(1) - torch.where(rows_used, rows, 99.).amin(1) + 1
+    width = torch.where(cols_used, index, -1.).amax(1) - torch.where(cols_used, index, 99.).amin(1) + 1
+    height = torch.where(rows_used, index, -1.).amax(1) - torch.where(rows_used, index, 99.).amin(1) + 1
     part = torch.rand(len(images), generator=generator)
     return torch.where((width < height) & (width > 0), 1 + part * (height / width.clamp_min(1) - 1),
                        torch.ones(len(images)))

@@ -64,7 +64,7 @@ def open_four(r: np.random.Generator) -> list[list[Point]]:
 
 
 def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
-    """A `9`: its loop closed or left open on the left, its tail straight or hooking left."""
+    """A `9`: its loop closed or left open at its lower right, its tail straight or hooking left."""
     rx, ry = r.uniform(0.28, 0.4), r.uniform(0.18, 0.28)
     cx, cy = 0.5, ry + 0.02
     first = r.uniform(100, 150) if r.random() < 0.4 else 0.0  # open: a gap at its lower right

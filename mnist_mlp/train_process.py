@@ -46,7 +46,7 @@ def run_training(request: dict, messages, cancel) -> None:
                 config, request["corrections"], request["start_from"], train_split, test_split, messages)
         else:
             messages.put(("log", f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images"))
-        if config.redraw > 0 or config.styles > 0:
+        if config.draws_variants:
             messages.put(("log", "re-drawing the training digits with other pens and in other styles first "
                                  "(a few minutes for all 60,000)"))
         result = train(config, lambda event: messages.put(("progress", dataclasses.asdict(event))), cancel,
