@@ -31,10 +31,12 @@ def _curve(p0: Point, p1: Point, p2: Point, n: int = 12) -> list[Point]:
 
 
 def flagged_one(r: np.random.Generator) -> list[list[Point]]:
-    """A `1` with a long up-stroke flag from its top, falling down-left, and sometimes a foot."""
-    slant = r.uniform(-0.15, 0.35)  # the top right of the bottom: a forward-leaning stem
+    """A `1` with an up-stroke flag from its top, falling down-left, and sometimes a foot. The flag
+    may reach most of the way down (a `λ`-like `1`), and the stem may lean either way."""
+    slant = r.uniform(-0.35, 0.35)  # > 0: the top right of the bottom (a forward-leaning stem)
     top, bottom = (0.5 + slant / 2, 0.0), (0.5 - slant / 2, 1.0)
-    length, angle = r.uniform(0.25, 0.65), math.radians(r.uniform(35, 70))
+    length = r.uniform(0.25, 0.65) if r.random() < 0.6 else r.uniform(0.65, 0.95)
+    angle = math.radians(r.uniform(35, 70))
     strokes = [[(top[0] - length * math.cos(angle), top[1] + length * math.sin(angle)), top, bottom]]
     if r.random() < 0.35:
         half = r.uniform(0.12, 0.35)
@@ -46,14 +48,14 @@ def open_four(r: np.random.Generator) -> list[list[Point]]:
     """A `4` whose two upper strokes never meet: a left stroke down (straight, curving, diagonal
     from the top right, or short with a round corner, `ч`-like) into the bar, and a separate stem
     on the right, from the top or only from above the bar."""
-    bar_y = r.uniform(0.5, 0.72)
+    bar_y = r.uniform(0.5, 0.8)
     bar_end = (r.uniform(0.85, 1.05), bar_y + r.uniform(-0.08, 0.05))
     kind = r.random()
     if kind < 0.4:
         x = r.uniform(0.0, 0.2)
         left = [(x, r.uniform(0.0, 0.15))] + _curve((x, bar_y - 0.1), (x, bar_y + 0.12), (x + 0.35, bar_y + 0.05), 10)
     else:  # from straight down to a diagonal from the top right ("lightning" 4s)
-        start = (r.uniform(0.0, 0.7), 0.0)
+        start = (r.uniform(0.0, 0.95), 0.0)
         corner = (r.uniform(-0.05, 0.15), bar_y)
         left = (_curve(start, (corner[0] - 0.05, bar_y + 0.1), (corner[0] + 0.3, bar_y), 12) if kind < 0.7
                 else [start, corner])
@@ -64,16 +66,21 @@ def open_four(r: np.random.Generator) -> list[list[Point]]:
 
 
 def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
-    """A `9`: its loop closed or left open at its lower right, its tail straight or hooking left."""
+    """A `9`: its loop closed or left open at its lower right; its tail straight (upright or
+    slanting left), curving left, or turning sharply into a stroke along the bottom (a `ʒ`-like 9)."""
     rx, ry = r.uniform(0.28, 0.4), r.uniform(0.18, 0.28)
     cx, cy = 0.5, ry + 0.02
     first = r.uniform(100, 150) if r.random() < 0.4 else 0.0  # open: a gap at its lower right
     loop = arc(cx, cy, rx, ry, first, 360, 28)
     x = cx + rx * r.uniform(0.85, 1.0)
-    if r.random() < 0.4:
-        tail = [(x, cy), (x - r.uniform(0.0, 0.15), r.uniform(0.8, 0.95))]
-    else:
+    kind = r.random()
+    if kind < 0.35:
+        tail = [(x, cy), (x - r.uniform(0.0, 0.45), r.uniform(0.8, 0.95))]
+    elif kind < 0.75:
         tail = [(x, cy)] + _curve((x, cy), (x, 1.05), (x - r.uniform(0.3, 0.7), r.uniform(0.75, 1.0)), 12)
+    else:
+        corner = (x - r.uniform(0.0, 0.1), r.uniform(0.85, 1.0))
+        tail = [(x, cy), corner, (corner[0] - r.uniform(0.4, 0.8), corner[1] + r.uniform(-0.08, 0.03))]
     return [loop + tail]
 
 
