@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mnist_mlp.model import MLP
-from mnist_mlp.weights import WeightsError, card_path, load_weights, make_card, save_weights
+from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError, card_path, load_weights, make_card, save_weights
 
 
 def saved(tmp_path, hidden=(32,)):
@@ -166,3 +166,19 @@ def test_whatever_training_accepts_the_loader_accepts(tmp_path):
     model = MLP(hidden=widest)
     path = save_weights(model, make_card(model, command="t"), tmp_path / "wide.safetensors")
     assert load_weights(path)[0].hidden == widest
+
+
+# Each shipped weights file and the preset that `train.py --preset NAME` trains it with.
+SHIPPED = {"mnist_mlp.json": "best", "handwriting.json": "handwriting"}
+
+
+@pytest.mark.parametrize("card_name, preset", sorted(SHIPPED.items()))
+def test_each_shipped_card_was_trained_with_its_preset(card_name, preset):
+    """`train.py --preset NAME` reproduces the shipped weights: the card's training config is the
+    preset's (a field older than the card is at its default, which is what that run used)."""
+    from mnist_mlp.config import TrainConfig, config_from_preset
+    card = json.loads((DEFAULT_WEIGHTS.parent / card_name).read_text())
+    expected, defaults = config_from_preset(preset).as_dict(), TrainConfig().as_dict()
+    for field, value in expected.items():
+        assert card["config"].get(field, defaults[field]) == value, f"{card_name}: {field}"
+    assert card["epochs"] == expected["epochs"] and card["test_accuracy"] >= 0.99
