@@ -23,7 +23,8 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured: 91.3 / 88.3 % and 94.2 / 93.2 %), rounded down.
+# What the shipped models read of these 600 (measured: 91.3 / 88.3 % and 94.2 / 93.2 %), rounded down
+# to the point or half point below.
 FLOOR = {"mnist_mlp.safetensors": {"thick": 0.91, "thin": 0.88},
          "handwriting.safetensors": {"thick": 0.935, "thin": 0.925}}
 

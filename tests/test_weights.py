@@ -6,6 +6,7 @@ import pickle
 import pytest
 import torch
 
+from mnist_mlp.config import TrainConfig, config_from_preset
 from mnist_mlp.model import MLP
 from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError, card_path, load_weights, make_card, save_weights
 
@@ -176,7 +177,6 @@ SHIPPED = {"mnist_mlp.json": "best", "handwriting.json": "handwriting"}
 def test_each_shipped_card_was_trained_with_its_preset(card_name, preset):
     """`train.py --preset NAME` reproduces the shipped weights: the card's training config is the
     preset's (a field older than the card is at its default, which is what that run used)."""
-    from mnist_mlp.config import TrainConfig, config_from_preset
     card = json.loads((DEFAULT_WEIGHTS.parent / card_name).read_text())
     expected, defaults = config_from_preset(preset).as_dict(), TrainConfig().as_dict()
     for field, value in expected.items():
