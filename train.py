@@ -12,7 +12,7 @@ import sys
 from tqdm import tqdm
 
 from mnist_mlp.config import ACTIVATIONS, DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, config_from_preset
-from mnist_mlp.training import TrainingCancelled, finish_distributed, is_main_process, train
+from mnist_mlp.training import DRAWING_VARIANTS, TrainingCancelled, finish_distributed, is_main_process, train
 from mnist_mlp.weights import DEFAULT_WEIGHTS, make_card, save_weights
 
 
@@ -68,7 +68,7 @@ def main(argv=None):
                        f"test accuracy {event.test_accuracy:.4f}  {event.elapsed:7.1f} s")
 
     if main_process and config.draws_variants:
-        tqdm.write("re-drawing the training digits with other pens and in other styles first (a few minutes)")
+        tqdm.write(DRAWING_VARIANTS)
     try:
         result = train(config, on_progress)
     except TrainingCancelled:

@@ -29,7 +29,7 @@ def run_training(request: dict, messages, cancel) -> None:
 
         from .config import TrainConfig
         from .data import load_mnist
-        from .training import TrainingCancelled, evaluate, train
+        from .training import DRAWING_VARIANTS, TrainingCancelled, evaluate, train
         from .weights import make_card, save_weights
 
         torch.set_num_threads(request["threads"])  # leave the server's core free
@@ -47,8 +47,7 @@ def run_training(request: dict, messages, cancel) -> None:
         else:
             messages.put(("log", f"training {list(config.hidden)} on {config.limit_train or len(train_split)} images"))
         if config.draws_variants:
-            messages.put(("log", "re-drawing the training digits with other pens and in other styles first "
-                                 "(a few minutes for all 60,000)"))
+            messages.put(("log", DRAWING_VARIANTS))
         result = train(config, lambda event: messages.put(("progress", dataclasses.asdict(event))), cancel,
                        train_split, test_split, init_model=init_model, report_every=5)
         if held_out is not None:

@@ -117,6 +117,10 @@ class Run:
     epoch: int = 0  # epochs started
 
 
+# What train.py and the Retrain tab say before a run with `config.draws_variants` goes quiet for minutes.
+DRAWING_VARIANTS = "re-drawing the training digits with other pens and in other styles first (a few minutes)"
+
+
 def setup(config: TrainConfig, train_split: Split | None = None, test_split: Split | None = None,
           init_model: MLP | None = None) -> Run:
     """Data, model, optimizer and schedule for a run of `config` (DDP when launched by torchrun)."""
