@@ -94,6 +94,9 @@ class TrainConfig:
             problems.append("learning rate must be a number in (0, 10]")
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
+        ls = self.label_smoothing
+        if isinstance(ls, bool) or not isinstance(ls, (int, float)) or not 0 <= ls < 1:
+            problems.append("label smoothing must be a number in [0, 1)")
         if self.schedule not in SCHEDULES:
             problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
         if self.limit_train is not None and not 1 <= self.limit_train <= 60_000:

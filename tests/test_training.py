@@ -50,7 +50,8 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
 
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(hidden=()), dict(hidden=(100000,)),
                                  dict(hidden=(8192, 8192, 8192)), dict(lr=-1.0), dict(optimizer="lbfgs"),
-                                 dict(dropout=1.0), dict(seed=-1), dict(seed=2**64), dict(seed=1.5)])
+                                 dict(dropout=1.0), dict(seed=-1), dict(seed=2**64), dict(seed=1.5),
+                                 dict(label_smoothing=1.0), dict(label_smoothing=-0.1)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -60,7 +61,8 @@ def test_train_py_writes_loadable_weights_and_prints_the_json_contract(tmp_path,
     out = tmp_path / "w.safetensors"
     proc = subprocess.run(
         [sys.executable, "train.py", "--preset", "default", "--hidden", "128", "--epochs", "1",
-         "--limit-train", "3000", "--seed", "1", "--batch-size", "64", "--lr", "4e-3", "--out", str(out)],
+         "--limit-train", "3000", "--seed", "1", "--batch-size", "64", "--lr", "4e-3", "--label-smoothing", "0.1",
+         "--out", str(out)],
         cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
@@ -71,6 +73,7 @@ def test_train_py_writes_loadable_weights_and_prints_the_json_contract(tmp_path,
     model, card = load_weights(out)
     assert card["test_accuracy"] == pytest.approx(summary["test_accuracy"], abs=1e-6)
     assert card["config"]["limit_train"] == 3000 and "--limit-train 3000" in card["command"]
+    assert card["config"]["label_smoothing"] == 0.1
     assert len(card["training_data_sha256"]) == 64
 
 
