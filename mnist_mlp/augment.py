@@ -63,27 +63,18 @@ def augment_batch(images: torch.Tensor, config: AugmentConfig = AugmentConfig(),
 # ---------------------------------------------------------------- other versions of each image
 
 WIDENED = 0.5  # of the re-drawn images, this share is also widened towards a square box
-# Of the style digits, this share is drawn thick and re-drawn along its skeleton, like the MNIST
-# ones: where a thick pen's strokes touch (a `1`'s flag beside its stem), the skeleton merges them,
-# as a fine pen's copy of a thick drawing does. Measured at 12 epochs, seeds 0 and 1: fine pen
-# +1.4 points (1s read as 4 or 2 mostly gone), thick +0.3, MNIST test +0.06.
-STYLES_REDRAWN = 0.5
-VARIANT_KINDS = ("re-drawn", "re-drawn and widened", "style", "style re-drawn")
 
 
 def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw: bool, styles: bool,
                   chunk: int = 1000) -> torch.Tensor:
-    """Other versions of each training image, drawn once per run: uint8 [N, 4, 28, 28] holding
-    (VARIANT_KINDS) its skeleton re-drawn with a random pen, the same widened, a drawing of its
-    label in a style MNIST lacks, and that drawing thickened and re-drawn along its skeleton (zeros
-    where the label has no style, or where a kind was not asked for)."""
+    """Other versions of each training image, drawn once per run: uint8 [N, 3, 28, 28] holding
+    its skeleton re-drawn with a random pen, the same widened, and a drawing of its label in a style
+    MNIST lacks (zeros where the label has none, or where a kind was not asked for)."""
     from .redraw import narrow_to_square, redraw_with_pen
     from .styles import style_images
 
-    out = torch.zeros(len(images), len(VARIANT_KINDS), 28, 28, dtype=torch.uint8)
+    out = torch.zeros(len(images), 3, 28, 28, dtype=torch.uint8)
     generator = torch.Generator().manual_seed(seed + 7)
-    if styles:
-        out[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11))
     if redraw:
         for start in range(0, len(images), chunk):
             part = images[start:start + chunk].float() / 255
@@ -91,27 +82,20 @@ def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw:
             wide = redraw_with_pen(part, narrow_to_square(part, generator), generator)
             out[start:start + chunk, 0] = (plain * 255).round().to(torch.uint8)
             out[start:start + chunk, 1] = (wide * 255).round().to(torch.uint8)
-            if styles:
-                style = out[start:start + chunk, 2].float().unsqueeze(1) / 255
-                thick = F.max_pool2d(style, 3, stride=1, padding=1).squeeze(1)  # ~2 px more pen
-                out[start:start + chunk, 3] = (redraw_with_pen(thick, torch.ones(len(part)), generator)
-                                               * 255).round().to(torch.uint8)
+    if styles:
+        out[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11))
     return out
 
 
 def pick_variants(images: torch.Tensor, variants: torch.Tensor, redraw: float, styles: float,
                   generator: torch.Generator | None = None) -> torch.Tensor:
     """A batch (float [B, 28, 28]) with each image swapped, by chance, for one of its `variants`
-    (uint8 [B, 4, 28, 28], VARIANT_KINDS): re-drawn with probability `redraw` (WIDENED of those
-    widened), a style drawing with probability `styles` where its label has one (STYLES_REDRAWN of
-    those re-drawn, where the run re-draws)."""
+    (uint8 [B, 3, 28, 28]): re-drawn with probability `redraw` (half of those widened), a style
+    drawing with probability `styles` where its label has one."""
     b = len(images)
-    drawn = variants.flatten(2).amax(2) > 0  # [B, kinds]: which variants exist
     redrawn = torch.rand(b, generator=generator) < redraw
     widened = torch.rand(b, generator=generator) < WIDENED
-    styled = (torch.rand(b, generator=generator) < styles) & drawn[:, 2]
-    style_redrawn = (torch.rand(b, generator=generator) < STYLES_REDRAWN) & drawn[:, 3]
-    choice = torch.where(styled, torch.where(style_redrawn, 4, 3),
-                         torch.where(redrawn, torch.where(widened, 2, 1), 0))
+    styled = (torch.rand(b, generator=generator) < styles) & (variants[:, 2].flatten(1).amax(1) > 0)
+    choice = torch.where(styled, 3, torch.where(redrawn, torch.where(widened, 2, 1), 0))
     stack = torch.cat([images.unsqueeze(1), variants.float() / 255], 1)
     return stack[torch.arange(b), choice]

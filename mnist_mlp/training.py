@@ -109,7 +109,7 @@ class Run:
     shuffle_gen: torch.Generator
     augment_gen: torch.Generator
     augment: AugmentConfig | None
-    variants: torch.Tensor | None  # uint8 [N, 4, 28, 28]: augment.VARIANT_KINDS
+    variants: torch.Tensor | None  # uint8 [N, 3, 28, 28]: re-drawn, widened, style (augment.py)
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
     accuracy: float = 0.0  # at the last test

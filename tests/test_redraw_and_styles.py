@@ -97,19 +97,6 @@ def test_style_digits_are_in_mnist_normal_form():
     assert not np.array_equal(style_images(labels, seed=5), style_images(labels, seed=6))
 
 
-def test_style_digits_are_also_redrawn_along_their_skeleton_with_one_pen(mnist_train):
-    images, labels = mnist_train.images[:300], mnist_train.labels[:300]
-    variants = make_variants(images, labels, seed=0, redraw=True, styles=True)
-    has_style = torch.isin(labels, torch.tensor(sorted(STYLES)))
-    redrawn = variants[:, 3].float() / 255
-    assert (redrawn[has_style].flatten(1).amax(1) > 0.9).all()
-    assert (redrawn[~has_style] == 0).all()
-    # Re-drawn with one of redraw.PEN_RADII (1.5–3.3 px at 28 × 28), not the thickened pen (~3.8 px).
-    widths = [stroke_width(image.numpy() > 0.5) for image in redrawn[has_style]]
-    assert 1.0 <= np.median(widths) <= 3.0
-    assert not torch.equal(redrawn[has_style], variants[has_style, 2].float() / 255)
-
-
 def test_variants_are_picked_at_the_asked_shares(mnist_train):
     images, labels = mnist_train.images[:400], mnist_train.labels[:400]
     variants = make_variants(images, labels, seed=0, redraw=True, styles=True)
@@ -118,13 +105,8 @@ def test_variants_are_picked_at_the_asked_shares(mnist_train):
     assert torch.equal(pick_variants(x, variants, 0.0, 0.0, generator), x)
     styled = pick_variants(x, variants, 0.0, 1.0, generator)
     has_style = torch.isin(labels, torch.tensor(sorted(STYLES)))
-    as_drawn = (styled == variants[:, 2].float() / 255).flatten(1).all(1)
-    re_drawn = (styled == variants[:, 3].float() / 255).flatten(1).all(1)
-    assert (as_drawn | re_drawn)[has_style].all() and 0.3 < re_drawn[has_style].float().mean() < 0.7
+    assert torch.equal(styled[has_style], variants[has_style, 2].float() / 255)
     assert torch.equal(styled[~has_style], x[~has_style])
-    styles_only = make_variants(images, labels, seed=0, redraw=False, styles=True)
-    assert torch.equal(pick_variants(x, styles_only, 0.0, 1.0, generator)[has_style],
-                       styles_only[has_style, 2].float() / 255)
     redrawn = pick_variants(x, variants, 1.0, 0.0, generator)
     plain = (redrawn == variants[:, 0].float() / 255).flatten(1).all(1)
     wide = (redrawn == variants[:, 1].float() / 255).flatten(1).all(1)
