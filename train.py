@@ -29,7 +29,8 @@ def main(argv=None):
     p.add_argument("--optimizer", choices=OPTIMIZERS)
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--schedule", choices=SCHEDULES)
-    p.add_argument("--label-smoothing", type=float, metavar="EPS", help="share of each target spread over all ten digits (0 ≤ EPS < 1)")
+    p.add_argument("--label-smoothing", type=float, metavar="EPS",
+                   help="share of each target spread over all ten digits (0 ≤ EPS < 1)")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--redraw", type=float, metavar="SHARE",
                    help="share of images re-drawn along their skeleton with a random pen (0–1)")
