@@ -90,7 +90,7 @@ def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw:
 def pick_variants(images: torch.Tensor, variants: torch.Tensor, redraw: float, styles: float,
                   generator: torch.Generator | None = None) -> torch.Tensor:
     """A batch (float [B, 28, 28]) with each image swapped, by chance, for one of its `variants`
-    (uint8 [B, 3, 28, 28]): re-drawn with probability `redraw` (half of those widened), a style
+    (uint8 [B, 3, 28, 28]): re-drawn with probability `redraw` (WIDENED of those widened), a style
     drawing with probability `styles` where its label has one."""
     b = len(images)
     redrawn = torch.rand(b, generator=generator) < redraw
