@@ -13,7 +13,16 @@ from tqdm import tqdm
 
 from mnist_mlp.config import ACTIVATIONS, DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, config_from_preset
 from mnist_mlp.training import DRAWING_VARIANTS, TrainingCancelled, finish_distributed, is_main_process, train
-from mnist_mlp.weights import DEFAULT_WEIGHTS, make_card, save_weights
+from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError, make_card, save_weights
+
+
+def teacher_arg(text: str) -> tuple[str, float]:
+    """"PATH" or "PATH:WEIGHT" → (path, weight)."""
+    path, _, weight = text.rpartition(":")
+    try:
+        return (path, float(weight)) if path else (text, 1.0)
+    except ValueError:
+        return text, 1.0
 
 
 def main(argv=None):
@@ -36,6 +45,12 @@ def main(argv=None):
                    help="share of images re-drawn along their skeleton with a random pen (0–1)")
     p.add_argument("--styles", type=float, metavar="SHARE",
                    help="share of 1/4/7/9 replaced by a drawing in a style MNIST lacks (0–1)")
+    p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",
+                   help="a weights file to distil from (repeat for several, averaged by WEIGHT, default 1); "
+                        "replaces the preset's teachers")
+    p.add_argument("--distill-temperature", type=float, metavar="T", help="softmax temperature of distillation")
+    p.add_argument("--distill-share", type=float, metavar="SHARE",
+                   help="share of the loss that is the teachers' prediction rather than the label (0–1)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
@@ -75,6 +90,8 @@ def main(argv=None):
         result = train(config, on_progress)
     except TrainingCancelled:
         sys.exit("training cancelled; no weights written")
+    except WeightsError as error:  # a teacher that cannot be read
+        sys.exit(f"teacher: {error}")
     except KeyboardInterrupt:
         sys.exit("\ninterrupted; no weights written")  # the old weights file is untouched
     finish_distributed()

@@ -68,6 +68,11 @@ class TrainConfig:
     augment: bool = False
     redraw: float = 0.0  # share of training images re-drawn along their skeleton with a random pen
     styles: float = 0.0  # share of 1s, 4s, 7s and 9s replaced by a drawing in a style MNIST lacks
+    # Knowledge distillation: weights files (path, weight) whose weighted average prediction, at
+    # distill_temperature, the network also learns; distill_share of the loss is that, the rest the labels.
+    teachers: tuple[tuple[str, float], ...] = ()
+    distill_temperature: float = 2.0
+    distill_share: float = 0.7
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
@@ -107,6 +112,15 @@ class TrainConfig:
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")
+        if not isinstance(self.teachers, (list, tuple)) or not all(
+                isinstance(t, (list, tuple)) and len(t) == 2 and isinstance(t[0], str) and t[0]
+                and isinstance(t[1], (int, float)) and not isinstance(t[1], bool) and 0 < t[1] < math.inf
+                for t in self.teachers):
+            problems.append("teachers must be (weights file, positive weight) pairs")
+        if not (isinstance(self.distill_temperature, (int, float)) and 0 < self.distill_temperature <= 20):
+            problems.append("distillation temperature must be a number in (0, 20]")
+        if not (isinstance(self.distill_share, (int, float)) and 0 <= self.distill_share <= 1):
+            problems.append("distillation share must be from 0 to 1")
         if self.precision not in PRECISIONS:
             problems.append("precision must be fp32 or bf16")
         if not isinstance(self.evals_per_epoch, int) or not 1 <= self.evals_per_epoch <= 100:
@@ -125,6 +139,7 @@ class TrainConfig:
     def as_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["hidden"] = list(self.hidden)
+        d["teachers"] = [[path, weight] for path, weight in self.teachers]
         return d
 
 
@@ -151,4 +166,6 @@ def config_from_preset(preset: str = "default", **overrides) -> TrainConfig:
     values = {**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}}
     if "hidden" in values:
         values["hidden"] = tuple(values["hidden"])
+    if "teachers" in values:
+        values["teachers"] = tuple((str(path), float(weight)) for path, weight in values["teachers"])
     return TrainConfig(**values)

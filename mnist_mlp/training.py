@@ -110,11 +110,35 @@ class Run:
     augment_gen: torch.Generator
     augment: AugmentConfig | None
     variants: torch.Tensor | None  # uint8 [N, 3, 28, 28]: re-drawn, widened, style (augment.py)
+    teachers: list[tuple[MLP, float]] = field(default_factory=list)  # (network, weight) to distil from
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
     accuracy: float = 0.0  # at the last test
     predicted: torch.Tensor | None = None  # the test predictions at the last test
     epoch: int = 0  # epochs started
+
+
+def load_teachers(config: TrainConfig, device: torch.device) -> list[tuple[MLP, float]]:
+    """The networks of `config.teachers` in eval mode, each with its weight. A relative path is
+    read from the working folder, else from the project folder (where the presets' files are)."""
+    from .weights import WEIGHTS_DIR, load_weights
+
+    teachers = []
+    for path, weight in config.teachers:
+        in_project = WEIGHTS_DIR.parent / path
+        found = in_project if not os.path.exists(path) and in_project.exists() else path
+        teachers.append((load_weights(found)[0].to(device), weight))
+    return teachers
+
+
+def distillation_loss(logits: torch.Tensor, x: torch.Tensor, teachers: list[tuple[MLP, float]],
+                      temperature: float) -> torch.Tensor:
+    """KL divergence from the teachers' weighted average prediction at `temperature` to the
+    network's, times temperature² so its gradients keep their size (Hinton et al. 2015)."""
+    with torch.no_grad():
+        target = sum(weight * F.softmax(teacher(x) / temperature, 1) for teacher, weight in teachers)
+        target = target / sum(weight for _, weight in teachers)
+    return F.kl_div(F.log_softmax(logits / temperature, 1), target, reduction="batchmean") * temperature ** 2
 
 
 # What train.py and the Retrain tab say before a run with `config.draws_variants` goes quiet for minutes.
@@ -134,6 +158,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     train_split = train_split or load_mnist("train", config.data_dir)
     test_split = test_split or load_mnist("test", config.data_dir)
 
+    teachers = load_teachers(config, device)  # before seeding: building them draws random numbers
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
@@ -162,7 +187,8 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
-               augment=AugmentConfig() if config.augment else None, variants=variants)
+               augment=AugmentConfig() if config.augment else None, variants=variants,
+               teachers=teachers)
 
 
 def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
@@ -187,10 +213,15 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
             x = pick_variants(x, run.variants[index], config.redraw, config.styles, run.augment_gen)
         if run.augment is not None:
             x = augment_batch(x, run.augment, run.augment_gen)
+        x = x.to(run.device)
         with autocast:
-            logits = run.net(x.to(run.device))
+            logits = run.net(x)
         loss = F.cross_entropy(logits.float(), run.labels[index].to(run.device),
                                label_smoothing=config.label_smoothing)
+        if run.teachers:
+            share = config.distill_share
+            loss = (1 - share) * loss + share * distillation_loss(
+                logits.float(), x, run.teachers, config.distill_temperature)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         run.optimizer.step()

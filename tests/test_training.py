@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from conftest import ROOT, python_env
+from mnist_mlp.data import Split
 from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, train
-from mnist_mlp.weights import load_weights
+from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
 def test_one_epoch_on_5000_images_reaches_a_real_accuracy(mnist_train, mnist_test):
@@ -51,10 +52,30 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
 @pytest.mark.parametrize("bad", [dict(epochs=0), dict(hidden=()), dict(hidden=(100000,)),
                                  dict(hidden=(8192, 8192, 8192)), dict(lr=-1.0), dict(optimizer="lbfgs"),
                                  dict(dropout=1.0), dict(seed=-1), dict(seed=2**64), dict(seed=1.5),
-                                 dict(label_smoothing=1.0), dict(label_smoothing=-0.1)])
+                                 dict(label_smoothing=1.0), dict(label_smoothing=-0.1),
+                                 dict(teachers=(("t.safetensors", 0.0),)), dict(teachers=("t.safetensors",)),
+                                 dict(distill_temperature=0.0), dict(distill_share=1.5)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
+
+
+def test_distillation_alone_teaches_the_teachers_answers(tmp_path, mnist_train, mnist_test):
+    """With the whole loss on the teacher (distill_share 1) the labels play no part: a student trained
+    on shuffled labels still learns the digits, from the teacher alone, and mostly agrees with it."""
+    teacher = train(TrainConfig(hidden=(256,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3),
+                    train_split=mnist_train, test_split=mnist_test)
+    path = save_weights(teacher.model, make_card(teacher.model, teacher, command="test"),
+                        tmp_path / "teacher.safetensors")
+    shuffled = Split(mnist_train.images, mnist_train.labels[torch.randperm(len(mnist_train))], mnist_train.sha256)
+    config = dict(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    from_labels = train(TrainConfig(**config), train_split=shuffled, test_split=mnist_test)
+    student = train(TrainConfig(**config, teachers=((str(path), 1.0),), distill_share=1.0),
+                    train_split=shuffled, test_split=mnist_test)
+    assert from_labels.test_accuracy < 0.3  # the shuffled labels teach nothing
+    assert student.test_accuracy >= 0.85
+    agreement = (student.test_predictions == teacher.test_predictions).float().mean().item()
+    assert agreement >= 0.88
 
 
 def test_train_py_writes_loadable_weights_and_prints_the_json_contract(tmp_path, mnist_root):
@@ -81,4 +102,12 @@ def test_train_py_rejects_bad_flags_with_a_message(tmp_path):
     proc = subprocess.run([sys.executable, "train.py", "--epochs", "0", "--out", str(tmp_path / "x.safetensors")],
                           cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "epochs must be" in proc.stderr
+    assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_train_py_names_a_teacher_it_cannot_read(tmp_path, mnist_root):
+    proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", "--teacher", "missing.safetensors:2",
+                           "--out", str(tmp_path / "x.safetensors")],
+                          cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "teacher: missing.safetensors: no such weights file" in proc.stderr
     assert not (tmp_path / "x.safetensors").exists()
