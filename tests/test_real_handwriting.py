@@ -23,10 +23,11 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured: 91.3 / 88.3 % and 94.2 / 93.2 %), rounded down
-# to the point or half point below.
-FLOOR = {"mnist_mlp.safetensors": {"thick": 0.91, "thin": 0.88},
-         "handwriting.safetensors": {"thick": 0.935, "thin": 0.925}}
+# What the shipped models read of these 600 (measured: default 94.5 / 92.5 %, handwriting
+# 94.2 / 93.2 %, MNIST-only 91.3 / 88.3 %), rounded down to the point or half point below.
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.94, "thin": 0.92},
+         "handwriting.safetensors": {"thick": 0.935, "thin": 0.925},
+         "mnist_only.safetensors": {"thick": 0.91, "thin": 0.88}}
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +66,7 @@ def test_real_handwriting_is_read(canvases, accuracy, name):
         assert read >= FLOOR[name][style], f"{name}, {style} pen: {read:.2%} of {DIGITS} Semeion canvases"
 
 
-def test_the_handwriting_model_reads_more_of_it_than_the_best(accuracy):
+def test_the_default_and_the_handwriting_model_read_more_of_it_than_the_mnist_only_one(accuracy):
     for style in STYLES:
-        assert accuracy["handwriting.safetensors"][style] > accuracy["mnist_mlp.safetensors"][style]
+        for name in ("mnist_mlp.safetensors", "handwriting.safetensors"):
+            assert accuracy[name][style] > accuracy["mnist_only.safetensors"][style], (name, style)

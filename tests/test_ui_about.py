@@ -3,7 +3,7 @@ import shutil
 
 from mnist_mlp.inference import Predictor
 from mnist_mlp.synthetic_handwriting import draw_digit
-from mnist_mlp.ui.about import AboutLogic
+from mnist_mlp.ui.about import AboutLogic, about_markdown
 from mnist_mlp.ui.pictures import pipeline_figure
 from mnist_mlp.weights import DEFAULT_WEIGHTS, read_weights, save_weights
 
@@ -13,7 +13,7 @@ def test_about_follows_the_model_in_use(tmp_path):
     predictor = Predictor(arrays, card, DEFAULT_WEIGHTS)
     about = AboutLogic(predictor)
     assert "784 → 1200 → 1200 → 10" in about.markdown() and f"{card['test_accuracy']:.2%}" in about.markdown()
-    assert "98.4 % with our preprocessing against 45.0 % with a plain resize" in about.markdown()
+    assert "98.45 % with our preprocessing against 43.25 % with a plain resize" in about.markdown()
     other = tmp_path / "other.safetensors"
     shutil.copy(DEFAULT_WEIGHTS, other)
     save_weights(arrays, {**card, "test_accuracy": 0.5}, other)
@@ -24,3 +24,15 @@ def test_about_follows_the_model_in_use(tmp_path):
 def test_pipeline_figure_shows_five_stages():
     figure = pipeline_figure(draw_digit(2))
     assert figure.width > 4 * figure.height
+
+
+def test_about_says_how_each_shipped_model_was_trained():
+    """The default learned also from the other two shipped models; each card says what its run did."""
+    said = {name: about_markdown(read_weights(DEFAULT_WEIGHTS.parent / name)[1])
+            for name in ("mnist_mlp.safetensors", "handwriting.safetensors", "mnist_only.safetensors")}
+    for name, text in said.items():
+        assert "distorted on the fly" in text, name
+        assert ("re-drawn along their skeleton" in text) == (name != "mnist_only.safetensors"), name
+    assert ("learning also from the weighted average prediction of `weights/handwriting.safetensors` (×4) "
+            "and `weights/mnist_only.safetensors` (×1)") in said["mnist_mlp.safetensors"]
+    assert "learning also" not in said["handwriting.safetensors"] + said["mnist_only.safetensors"]
