@@ -36,3 +36,10 @@ def test_about_says_how_each_shipped_model_was_trained():
     assert ("learning also from the weighted average prediction of `weights/handwriting.safetensors` (×4) "
             "and `weights/mnist_only.safetensors` (×1)") in said["mnist_mlp.safetensors"]
     assert "learning also" not in said["handwriting.safetensors"] + said["mnist_only.safetensors"]
+
+
+def test_about_shows_a_card_with_odd_training_fields_without_failing():
+    card = {**read_weights(DEFAULT_WEIGHTS)[1]}
+    card["config"] = {**card["config"], "teachers": "not a list", "redraw": 0}
+    text = about_markdown(card)
+    assert "learning also" not in text and "along their skeleton" not in text and "MNIST test accuracy" in text

@@ -27,9 +27,11 @@ def training_words(config: dict) -> str:
         words.append(f", {config['redraw']:.0%} re-drawn along their skeleton with other pens")
     if config.get("styles"):
         words.append(f", {config['styles']:.0%} of the 1s, 4s, 7s and 9s in styles MNIST lacks")
-    if config.get("teachers"):
-        teachers = " and ".join(f"`{path}` (×{weight:g})" for path, weight in config["teachers"])
-        words.append(f", learning also from the weighted average prediction of {teachers}")
+    teachers = config.get("teachers")
+    if teachers and isinstance(teachers, list) and all(
+            isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
+        named = " and ".join(f"`{path}` (×{weight:g})" for path, weight in teachers)
+        words.append(f", learning also from the weighted average prediction of {named}")
     return "".join(words)
 
 
