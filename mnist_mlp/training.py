@@ -216,12 +216,11 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
         x = x.to(run.device)
         with autocast:
             logits = run.net(x)
-        loss = F.cross_entropy(logits.float(), run.labels[index].to(run.device),
-                               label_smoothing=config.label_smoothing)
+        logits = logits.float()  # the losses in fp32 also under bf16 autocast
+        loss = F.cross_entropy(logits, run.labels[index].to(run.device), label_smoothing=config.label_smoothing)
         if run.teachers:
             share = config.distill_share
-            loss = (1 - share) * loss + share * distillation_loss(
-                logits.float(), x, run.teachers, config.distill_temperature)
+            loss = (1 - share) * loss + share * distillation_loss(logits, x, run.teachers, config.distill_temperature)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         run.optimizer.step()
