@@ -18,15 +18,23 @@ class AboutLogic:
         return about_markdown(self.predictor.card)
 
 
+def _share(config: dict, name: str) -> float:
+    """A share from a card's config, or 0 when it is missing or not a number (an odd card still shows)."""
+    value = config.get(name)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
 def training_words(config: dict) -> str:
     """How the card's run changed its training images and what else it learned from, in words."""
     words = []
     if config.get("augment"):
         words.append(" distorted on the fly (rotation, scale, slant, elastic, stroke width)")
-    if config.get("redraw"):
-        words.append(f", {config['redraw']:.0%} re-drawn along their skeleton with other pens")
-    if config.get("styles"):
-        words.append(f", {config['styles']:.0%} of the 1s, 4s, 7s and 9s in styles MNIST lacks")
+        if _share(config, "widen"):
+            words.append(f", {_share(config, 'widen'):.0%} also stretched sideways by up to 1.4×")
+    if _share(config, "redraw"):
+        words.append(f", {_share(config, 'redraw'):.0%} re-drawn along their skeleton with other pens")
+    if _share(config, "styles"):
+        words.append(f", {_share(config, 'styles'):.0%} of the 1s, 4s, 7s and 9s in styles MNIST lacks")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
