@@ -45,8 +45,6 @@ def main(argv=None):
                    help="share of images re-drawn along their skeleton with a random pen (0–1)")
     p.add_argument("--styles", type=float, metavar="SHARE",
                    help="share of 1/4/7/9 replaced by a drawing in a style MNIST lacks (0–1)")
-    p.add_argument("--widen", type=float, metavar="SHARE",
-                   help="with augmentation: share of images also stretched sideways by 1–1.4× (0–1)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",
                    help="a weights file to distil from (repeat for several, averaged by WEIGHT, default 1); "
                         "replaces the preset's teachers")

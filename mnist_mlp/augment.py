@@ -22,10 +22,6 @@ class AugmentConfig:
     elastic_px: float = 1.6  # amplitude of the smooth displacement field (Simard et al. 2003)
     elastic_grid: int = 5  # the field is random on a coarse grid, upsampled smoothly
     thickness: float = 0.7  # per-image blend towards a dilated (thicker) or eroded (thinner) stroke
-    # This share of the images also stretched sideways by 1 to widen_max: digits drawn on a square
-    # canvas, and other writers' digits, are often wider than MNIST's (see TrainConfig.widen).
-    widen_share: float = 0.0
-    widen_max: float = 1.4
 
 
 def _uniform(n: int, low: float, high: float, generator: torch.Generator | None) -> torch.Tensor:
@@ -41,9 +37,6 @@ def augment_batch(images: torch.Tensor, config: AugmentConfig = AugmentConfig(),
     scale = _uniform(b, *config.scale, generator)
     aspect = _uniform(b, -config.aspect, config.aspect, generator)
     sx, sy = scale * (1 + aspect), scale * (1 - aspect)
-    if config.widen_share > 0:
-        widened = torch.rand(b, generator=generator) < config.widen_share
-        sx = sx * torch.where(widened, _uniform(b, 1.0, config.widen_max, generator), torch.ones(b))
     shear = _uniform(b, -config.shear, config.shear, generator)
     cos, sin = torch.cos(angle), torch.sin(angle)
     # theta maps output coordinates to input coordinates, so invert scale: a bigger digit samples less.

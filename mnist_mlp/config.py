@@ -68,7 +68,6 @@ class TrainConfig:
     augment: bool = False
     redraw: float = 0.0  # share of training images re-drawn along their skeleton with a random pen
     styles: float = 0.0  # share of 1s, 4s, 7s and 9s replaced by a drawing in a style MNIST lacks
-    widen: float = 0.0  # with augment: share of training images also stretched sideways by 1–1.4×
     # Knowledge distillation: weights files (path, weight) whose weighted average prediction, at
     # distill_temperature, the network also learns; distill_share of the loss is that, the rest the labels.
     teachers: tuple[tuple[str, float], ...] = ()
@@ -109,12 +108,10 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        for name in ("redraw", "styles", "widen"):
+        for name in ("redraw", "styles"):
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")
-        if self.widen and not self.augment:
-            problems.append("widen is part of augmentation: turn augment on too")
         if not isinstance(self.teachers, (list, tuple)) or not all(
                 isinstance(t, (list, tuple)) and len(t) == 2 and isinstance(t[0], str) and t[0]
                 and isinstance(t[1], (int, float)) and not isinstance(t[1], bool) and 0 < t[1] < math.inf

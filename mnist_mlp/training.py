@@ -187,7 +187,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
-               augment=AugmentConfig(widen_share=config.widen) if config.augment else None, variants=variants,
+               augment=AugmentConfig() if config.augment else None, variants=variants,
                teachers=teachers)
 
 

@@ -29,8 +29,6 @@ def training_words(config: dict) -> str:
     words = []
     if config.get("augment"):
         words.append(" distorted on the fly (rotation, scale, slant, elastic, stroke width)")
-        if _share(config, "widen"):
-            words.append(f", {_share(config, 'widen'):.0%} also stretched sideways by up to 1.4×")
     if _share(config, "redraw"):
         words.append(f", {_share(config, 'redraw'):.0%} re-drawn along their skeleton with other pens")
     if _share(config, "styles"):
