@@ -29,10 +29,10 @@ def training_words(config: dict) -> str:
     words = []
     if config.get("augment"):
         words.append(" distorted on the fly (rotation, scale, slant, elastic, stroke width)")
-    if _share(config, "redraw"):
-        words.append(f", {_share(config, 'redraw'):.0%} re-drawn along their skeleton with other pens")
-    if _share(config, "styles"):
-        words.append(f", {_share(config, 'styles'):.0%} of the 1s, 4s, 7s and 9s in styles MNIST lacks")
+    for name, what in (("redraw", "re-drawn along their skeleton with other pens"),
+                       ("styles", "of the 1s, 4s, 7s and 9s in styles MNIST lacks")):
+        if share := _share(config, name):
+            words.append(f", {share:.0%} {what}")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
