@@ -45,6 +45,8 @@ def main(argv=None):
                    help="share of images re-drawn along their skeleton with a random pen (0–1)")
     p.add_argument("--styles", type=float, metavar="SHARE",
                    help="share of 1/4/7/9 replaced by a drawing in a style MNIST lacks (0–1)")
+    p.add_argument("--restyle-every", type=int, metavar="EPOCHS",
+                   help="draw the style digits afresh every EPOCHS epochs (0: once per run)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",
                    help="a weights file to distil from (repeat for several, averaged by WEIGHT, default 1); "
                         "replaces the preset's teachers")

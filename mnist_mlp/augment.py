@@ -71,7 +71,6 @@ def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw:
     its skeleton re-drawn with a random pen, the same widened, and a drawing of its label in a style
     MNIST lacks (zeros where the label has none, or where a kind was not asked for)."""
     from .redraw import narrow_to_square, redraw_with_pen
-    from .styles import style_images
 
     out = torch.zeros(len(images), 3, 28, 28, dtype=torch.uint8)
     generator = torch.Generator().manual_seed(seed + 7)
@@ -83,8 +82,16 @@ def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw:
             out[start:start + chunk, 0] = (plain * 255).round().to(torch.uint8)
             out[start:start + chunk, 1] = (wide * 255).round().to(torch.uint8)
     if styles:
-        out[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11))
+        restyle(out, labels, seed)
     return out
+
+
+def restyle(variants: torch.Tensor, labels: torch.Tensor, seed: int, epoch: int = 0) -> None:
+    """Draw the style digits of `variants` (in place) afresh: a new drawing for each epoch, so
+    a long run sees many more of them than it has images (the strokes take ~14 s per 60,000)."""
+    from .styles import style_images
+
+    variants[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11 + 1000 * epoch))
 
 
 def pick_variants(images: torch.Tensor, variants: torch.Tensor, redraw: float, styles: float,

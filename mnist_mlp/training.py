@@ -17,7 +17,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-from .augment import AugmentConfig, augment_batch, make_variants, pick_variants
+from .augment import AugmentConfig, augment_batch, make_variants, pick_variants, restyle
 from .data import Split, load_mnist
 from .config import TrainConfig
 from .model import MLP
@@ -199,6 +199,9 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
     epoch, n = run.epoch, len(run.images)
     autocast = torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=config.precision == "bf16")
     run.net.train()
+    if run.variants is not None and config.styles > 0 and config.restyle_every and epoch > 1 \
+            and (epoch - 1) % config.restyle_every == 0:
+        restyle(run.variants, run.labels, config.seed, epoch)
     order = torch.randperm(n, generator=run.shuffle_gen)
     total_loss, seen = 0.0, 0
     for batch in range(1, run.batches + 1):

@@ -4,7 +4,7 @@ import pytest
 import torch
 from scipy import ndimage
 
-from mnist_mlp.augment import make_variants, pick_variants
+from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
@@ -113,6 +113,27 @@ def test_variants_are_picked_at_the_asked_shares(mnist_train):
     assert (plain | wide).all() and 0.3 < wide.float().mean() < 0.7
     half = pick_variants(x, variants, 0.5, 0.0, generator)
     assert 0.35 < (half != x).flatten(1).any(1).float().mean() < 0.65
+
+
+def test_restyle_draws_new_style_digits_and_leaves_the_rest(mnist_train):
+    images, labels = mnist_train.images[:300], mnist_train.labels[:300]
+    variants = make_variants(images, labels, seed=0, redraw=True, styles=True)
+    before = variants.clone()
+    restyle(variants, labels, seed=0, epoch=5)
+    has_style = torch.isin(labels, torch.tensor(sorted(STYLES)))
+    assert torch.equal(variants[:, :2], before[:, :2])  # the re-drawn pens stay
+    assert not variants[~has_style, 2].any()  # other digits still have no style drawing
+    assert (variants[has_style, 2] != before[has_style, 2]).flatten(1).any(1).all()
+    assert variants[has_style, 2].flatten(1).amax(1).min() > 0
+    again = before.clone()
+    restyle(again, labels, seed=0, epoch=5)
+    assert torch.equal(again, variants)  # the same epoch draws the same digits
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, True, 1001])
+def test_restyle_every_must_be_a_whole_number_of_epochs(value):
+    with pytest.raises(ValueError, match="restyle every must be a whole number"):
+        TrainConfig(restyle_every=value).validate()
 
 
 @pytest.mark.parametrize("field, value", [("redraw", 1.5), ("styles", -0.1), ("redraw", True)])

@@ -9,7 +9,7 @@ import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
-from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, train
+from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, setup, train, train_epoch
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -111,3 +111,14 @@ def test_train_py_names_a_teacher_it_cannot_read(tmp_path, mnist_root):
                           cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "teacher: missing.safetensors: no such weights file" in proc.stderr
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_style_digits_are_drawn_afresh_at_the_asked_epochs(mnist_train, mnist_test):
+    config = TrainConfig(hidden=(16,), epochs=3, styles=0.3, restyle_every=2, limit_train=300)
+    run = setup(config, mnist_train, mnist_test)
+    first = run.variants.clone()
+    train_epoch(run)  # epoch 1
+    train_epoch(run)  # epoch 2: not yet
+    assert torch.equal(run.variants, first)
+    train_epoch(run)  # epoch 3 = 1 + restyle_every: new drawings
+    assert not torch.equal(run.variants[:, 2], first[:, 2])

@@ -40,7 +40,16 @@ def test_about_says_how_each_shipped_model_was_trained():
 
 def test_about_shows_a_card_with_odd_training_fields_without_failing():
     card = {**read_weights(DEFAULT_WEIGHTS)[1]}
-    card["config"] = {**card["config"], "teachers": "not a list", "redraw": 0, "styles": "many"}
+    card["config"] = {**card["config"], "teachers": "not a list", "redraw": 0, "styles": "many",
+                      "restyle_every": "often"}
     text = about_markdown(card)
     assert "learning also" not in text and "along their skeleton" not in text and "MNIST test accuracy" in text
-    assert "styles MNIST lacks" not in text
+    assert "styles MNIST lacks" not in text and "afresh" not in text
+
+
+def test_about_says_when_the_style_digits_were_drawn_afresh():
+    card = read_weights(DEFAULT_WEIGHTS)[1]
+    card = {**card, "config": {**card["config"], "styles": 0.3, "restyle_every": 4}}
+    assert "30% of the 1s, 4s, 7s and 9s in styles MNIST lacks (drawn afresh every 4 epochs)" in about_markdown(card)
+    card["config"]["styles"] = 0
+    assert "afresh" not in about_markdown(card)

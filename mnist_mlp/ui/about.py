@@ -33,6 +33,8 @@ def training_words(config: dict) -> str:
                        ("styles", "of the 1s, 4s, 7s and 9s in styles MNIST lacks")):
         if share := _share(config, name):
             words.append(f", {share:.0%} {what}")
+    if _share(config, "styles") and (every := _share(config, "restyle_every")):
+        words.append(f" (drawn afresh every {every:g} epochs)")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
