@@ -23,9 +23,9 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured: default 94.5 / 92.5 %, handwriting
-# 94.3 / 92.8 %, MNIST-only 91.3 / 88.3 %), rounded down to the point or half point below.
-FLOOR = {"mnist_mlp.safetensors": {"thick": 0.94, "thin": 0.92},
+# What the shipped models read of these 600 (measured: default 94.3 / 92.8 %, handwriting
+# 94.2 / 93.2 %, MNIST-only 91.3 / 88.3 %), rounded down to the point or half point below.
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.94, "thin": 0.925},
          "handwriting.safetensors": {"thick": 0.935, "thin": 0.925},
          "mnist_only.safetensors": {"thick": 0.91, "thin": 0.88}}
 
