@@ -2,7 +2,9 @@
 
 Measured on real handwriting from outside MNIST (Semeion canvases, `benchmarks/real_handwriting.py`),
 most misreadings were `1`s written with a long flag (and often a foot) read as 4, 7 or 2, open-top
-`4`s read as 6 or 9, and `9`s with an open loop or a hooked tail read as 3. This module draws
+`4`s read as 6 or 9, and `9`s with an open loop or a hooked tail read as 3; then fine-pen `1`s
+whose flag meets the stem below its top (`λ`), `4`s whose bar turns down into the stem, and `9`s
+leaning forward or open at the top. This module draws
 those styles from a few strokes with random proportions, slant, aspect and pen, in MNIST's normal
 form (longer side 20 px, centre of mass at the centre of 28 × 28), so they are mixed into training
 like any MNIST image (and distorted by `augment.py` the same way).
@@ -31,13 +33,22 @@ def _curve(p0: Point, p1: Point, p2: Point, n: int = 12) -> list[Point]:
 
 
 def flagged_one(r: np.random.Generator) -> list[list[Point]]:
-    """A `1` with an up-stroke flag from its top, falling down-left, and sometimes a foot. The flag
-    may reach most of the way down (a `λ`-like `1`), and the stem may lean either way."""
-    slant = r.uniform(-0.35, 0.35)  # > 0: the top right of the bottom (a forward-leaning stem)
+    """A `1` with an up-stroke flag falling down-left, and sometimes a foot. The flag may reach most
+    of the way down, and the stem may lean either way. In 40 % the flag is a stroke of its own that
+    meets the stem a little below its top, on a stem leaning forward: a `λ`-like `1`, as a fine pen
+    traces a thick-pen `1` whose flag and stem merge into a wedge (read as 2 or 4 before)."""
+    crossing = r.random() < 0.4  # the flag a separate stroke meeting the stem below its top (`λ`/`Y`)
+    # > 0: the top right of the bottom (a forward-leaning stem); crossing 1s lean further
+    slant = r.uniform(-0.1, 0.6) if crossing else r.uniform(-0.35, 0.35)
     top, bottom = (0.5 + slant / 2, 0.0), (0.5 - slant / 2, 1.0)
     length = r.uniform(0.25, 0.65) if r.random() < 0.6 else r.uniform(0.65, 0.95)
     angle = math.radians(r.uniform(35, 70))
-    strokes = [[(top[0] - length * math.cos(angle), top[1] + length * math.sin(angle)), top, bottom]]
+    if crossing:
+        j = r.uniform(0.08, 0.35)
+        joint = (top[0] + (bottom[0] - top[0]) * j, j)
+        strokes = [[top, bottom], [(joint[0] - length * math.cos(angle), joint[1] + length * math.sin(angle)), joint]]
+    else:
+        strokes = [[(top[0] - length * math.cos(angle), top[1] + length * math.sin(angle)), top, bottom]]
     if r.random() < 0.35:
         half = r.uniform(0.12, 0.35)
         strokes.append([(bottom[0] - half, 1.0), (bottom[0] + half, 1.0)])
@@ -47,8 +58,10 @@ def flagged_one(r: np.random.Generator) -> list[list[Point]]:
 def open_four(r: np.random.Generator) -> list[list[Point]]:
     """A `4` whose two upper strokes never meet: a left stroke down (straight, curving, diagonal
     from the top right, or short with a round corner, `ч`-like) into the bar, and a separate stem
-    on the right, from the top or only from above the bar."""
-    bar_y = r.uniform(0.5, 0.8)
+    on the right, from the top or only from above the bar; or the bar turning down into the stem
+    in the same stroke (fine-pen 4s like that were read as 9, 6 or 5)."""
+    one_stroke = r.random() < 0.25  # the bar turns down into the stem (a `G`-like 4)
+    bar_y = r.uniform(0.45, 0.65) if one_stroke else r.uniform(0.5, 0.8)  # (a stem, not a hook)
     bar_end = (r.uniform(0.85, 1.05), bar_y + r.uniform(-0.08, 0.05))
     kind = r.random()
     if kind < 0.4:
@@ -60,18 +73,26 @@ def open_four(r: np.random.Generator) -> list[list[Point]]:
         left = (_curve(start, (corner[0] - 0.05, bar_y + 0.1), (corner[0] + 0.3, bar_y), 12) if kind < 0.7
                 else [start, corner])
     stem_x = r.uniform(0.55, 0.8)
+    if one_stroke:  # often with a short tick above the turn
+        turn = (stem_x + r.uniform(-0.05, 0.1), bar_y + r.uniform(-0.05, 0.05))
+        strokes = [left + [turn, (turn[0] + r.uniform(-0.1, 0.05), 1.0)]]
+        if r.random() < 0.5:
+            strokes.append([(turn[0] + r.uniform(-0.03, 0.03), turn[1] - r.uniform(0.05, 0.25)), turn])
+        return strokes
     stem_top = r.uniform(0.0, 0.3) if r.random() < 0.6 else r.uniform(0.3, bar_y - 0.1)  # or a short stem
     stem = [(stem_x + r.uniform(-0.05, 0.1), stem_top), (stem_x + r.uniform(-0.1, 0.05), 1.0)]
     return [left + [bar_end], stem]
 
 
 def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
-    """A `9`: its loop closed or left open at its lower right; its tail straight (upright or
-    slanting left), curving left, or turning sharply into a stroke along the bottom (a `ʒ`-like 9)."""
-    rx, ry = r.uniform(0.28, 0.4), r.uniform(0.18, 0.28)
+    """A `9`: its loop closed, left open at its lower right, or open at the top (a `y`-like 9);
+    its tail straight (upright or slanting left), curving left, or turning sharply into a stroke
+    along the bottom (a `ʒ`-like 9). Half lean forward, often with a small loop on a long tail
+    (a `ρ`-like 9)."""
+    shape = r.random()  # < 0.2: open at the top; < 0.5: open at the lower right; else closed
+    small = shape >= 0.5 and r.random() < 0.4  # only a closed loop may be small: an open one would be a `7`
+    rx, ry = r.uniform(0.28, 0.4), (r.uniform(0.12, 0.18) if small else r.uniform(0.18, 0.28))
     cx, cy = 0.5, ry + 0.02
-    first = r.uniform(100, 150) if r.random() < 0.4 else 0.0  # open: a gap at its lower right
-    loop = arc(cx, cy, rx, ry, first, 360, 28)
     x = cx + rx * r.uniform(0.85, 1.0)
     kind = r.random()
     if kind < 0.35:
@@ -81,7 +102,16 @@ def open_or_hooked_nine(r: np.random.Generator) -> list[list[Point]]:
     else:
         corner = (x - r.uniform(0.0, 0.1), r.uniform(0.85, 1.0))
         tail = [(x, cy), corner, (corner[0] - r.uniform(0.4, 0.8), corner[1] + r.uniform(-0.08, 0.03))]
-    return [loop + tail]
+    if shape < 0.2:  # open at the top: a `u` into a stem that starts at the loop's top right
+        strokes = [arc(cx, cy, rx, ry, r.uniform(190, 240), 0, 20) + tail[1:],
+                   [(x + r.uniform(-0.05, 0.05), cy - ry * r.uniform(0.6, 1.1)), (x, cy)]]
+    else:
+        first = r.uniform(100, 150) if shape < 0.5 else 0.0  # open: a gap at its lower right
+        strokes = [arc(cx, cy, rx, ry, first, 360, 28) + tail]
+    if r.random() < 0.5:  # lean forward: the top moves right
+        lean = r.uniform(0.1, 0.5)
+        strokes = [[(px + lean * (1 - py), py) for px, py in stroke] for stroke in strokes]
+    return strokes
 
 
 def crossed_seven(r: np.random.Generator) -> list[list[Point]]:

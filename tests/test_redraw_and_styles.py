@@ -8,7 +8,7 @@ from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
-from mnist_mlp.styles import STYLES, style_images
+from mnist_mlp.styles import STYLES, flagged_one, open_four, open_or_hooked_nine, style_images
 
 
 def zhang_suen_textbook(mask: np.ndarray) -> np.ndarray:
@@ -95,6 +95,45 @@ def test_style_digits_are_in_mnist_normal_form():
         assert image.max() == 1
     assert np.array_equal(style_images(labels, seed=5), style_images(labels, seed=5))
     assert not np.array_equal(style_images(labels, seed=5), style_images(labels, seed=6))
+
+
+def test_some_flagged_ones_have_the_flag_as_a_stroke_meeting_the_stem_below_its_top():
+    r = np.random.default_rng(0)
+    ones = [flagged_one(r) for _ in range(400)]
+    crossing = [strokes for strokes in ones if len(strokes[0]) == 2]  # the stem alone, top to bottom
+    assert 0.3 < len(crossing) / len(ones) < 0.5
+    for (top, bottom), flag, *foot in crossing:
+        joint = flag[-1]
+        along = (joint[1] - top[1]) / (bottom[1] - top[1])
+        assert 0.08 <= along <= 0.35  # below the top, in the stem's upper third
+        assert abs(top[0] + along * (bottom[0] - top[0]) - joint[0]) < 1e-9  # on the stem
+        assert flag[0][0] < joint[0] and flag[0][1] > joint[1]  # the flag falls down-left
+        assert top[0] >= bottom[0] - 0.1  # they lean forward (or stand nearly upright)
+
+
+def test_some_open_fours_turn_their_bar_down_into_the_stem_in_one_stroke():
+    r = np.random.default_rng(0)
+    fours = [open_four(r) for _ in range(400)]
+    one_stroke = [strokes for strokes in fours if strokes[0][-1][1] == 1.0]  # the first stroke reaches the bottom
+    assert 0.15 < len(one_stroke) / len(fours) < 0.35
+    for first, *tick in one_stroke:
+        turn = first[-2]
+        assert 0.4 <= turn[1] <= 0.7  # a stem below the bar, not a hook
+        assert turn[0] > first[-3][0]  # the bar runs right, to the stem
+        assert all(t[-1] == turn and t[0][1] < turn[1] for t in tick)  # a tick only above the turn
+
+
+def test_nines_come_closed_open_below_and_open_at_the_top():
+    r = np.random.default_rng(0)
+    nines = [open_or_hooked_nine(r) for _ in range(400)]
+    open_top = [strokes for strokes in nines if len(strokes) == 2]
+    assert 0.1 < len(open_top) / len(nines) < 0.3
+    for loop, stem in open_top:  # a `u` from its upper left, and a stem from above into its right end
+        loop_top, loop_bottom = min(y for _, y in loop), max(y for _, y in loop)
+        assert stem[0][1] < stem[-1][1] and loop_top < stem[-1][1] < loop_bottom
+        assert loop[0][0] < stem[-1][0] and loop[0][1] < loop_bottom
+    heights = [max(y for s in strokes for _, y in s) - min(y for s in strokes for _, y in s) for strokes in nines]
+    assert min(heights) > 0.6  # a tail below the loop, always
 
 
 def test_variants_are_picked_at_the_asked_shares(mnist_train):

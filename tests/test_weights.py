@@ -169,16 +169,17 @@ def test_whatever_training_accepts_the_loader_accepts(tmp_path):
     assert load_weights(path)[0].hidden == widest
 
 
-# Each shipped weights file and the preset that `train.py --preset NAME` trains it with.
-SHIPPED = {"mnist_mlp.json": "best", "handwriting.json": "handwriting", "mnist_only.json": "mnist_only"}
+# Each shipped weights file and the `train.py --preset NAME [--seed N]` that trains it.
+SHIPPED = {"mnist_mlp.json": ("best", {}), "styles_seed0.json": ("styles", {}),
+           "styles_seed1.json": ("styles", {"seed": 1}), "mnist_only.json": ("mnist_only", {})}
 
 
-@pytest.mark.parametrize("card_name, preset", sorted(SHIPPED.items()))
-def test_each_shipped_card_was_trained_with_its_preset(card_name, preset):
+@pytest.mark.parametrize("card_name, preset, overrides", sorted((k, *v) for k, v in SHIPPED.items()))
+def test_each_shipped_card_was_trained_with_its_preset(card_name, preset, overrides):
     """`train.py --preset NAME` reproduces the shipped weights: the card's training config is the
     preset's (a field older than the card is at its default, which is what that run used)."""
     card = json.loads((DEFAULT_WEIGHTS.parent / card_name).read_text())
-    expected, defaults = config_from_preset(preset).as_dict(), TrainConfig().as_dict()
+    expected, defaults = config_from_preset(preset, **overrides).as_dict(), TrainConfig().as_dict()
     for field, value in expected.items():
         if field in ("threads", "data_dir", "device"):  # where the run happened, not the recipe
             continue

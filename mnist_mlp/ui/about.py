@@ -38,7 +38,8 @@ def training_words(config: dict) -> str:
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
-        named = " and ".join(f"`{path}` (×{weight:g})" for path, weight in teachers)
+        named = [f"`{path}` (×{weight:g})" for path, weight in teachers]
+        named = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
         words.append(f", learning also from the weighted average prediction of {named}")
     return "".join(words)
 
