@@ -53,6 +53,8 @@ def main(argv=None):
     p.add_argument("--distill-temperature", type=float, metavar="T", help="softmax temperature of distillation")
     p.add_argument("--distill-share", type=float, metavar="SHARE",
                    help="share of the loss that is the teachers' prediction rather than the label (0–1)")
+    p.add_argument("--mixup", type=float, metavar="SHARE",
+                   help="share of each batch blended with other images of it, labels alike (0–1)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")

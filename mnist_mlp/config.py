@@ -74,6 +74,9 @@ class TrainConfig:
     teachers: tuple[tuple[str, float], ...] = ()
     distill_temperature: float = 2.0
     distill_share: float = 0.7
+    # Mixup (Zhang et al. 2018): this share of each batch is blended with other images of it, the labels
+    # alike; with teachers, they are read on the blends too ("function matching", Beyer et al. 2022).
+    mixup: float = 0.0
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
@@ -109,7 +112,7 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        for name in ("redraw", "styles"):
+        for name in ("redraw", "styles", "mixup"):
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")

@@ -141,6 +141,19 @@ def distillation_loss(logits: torch.Tensor, x: torch.Tensor, teachers: list[tupl
     return F.kl_div(F.log_softmax(logits / temperature, 1), target, reduction="batchmean") * temperature ** 2
 
 
+def mix_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
+              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Mixup (Zhang et al. 2018) on about `share` of a batch: each chosen image becomes a blend of
+    itself and another image of the batch, its own share uniform in [0, 1]. Returns (the batch,
+    each image's other label, each image's share of itself: 1 where it was not chosen)."""
+    b = len(images)
+    other = torch.randperm(b, generator=generator)
+    chosen = torch.rand(b, generator=generator) < share
+    own_share = torch.where(chosen, torch.rand(b, generator=generator), torch.ones(b))
+    w = own_share.view(b, *([1] * (images.dim() - 1)))
+    return w * images + (1 - w) * images[other], labels[other], own_share
+
+
 # What train.py and the Retrain tab say before a run with `config.draws_variants` goes quiet for minutes.
 DRAWING_VARIANTS = "re-drawing the training digits with other pens and in other styles first (a few minutes)"
 
@@ -216,11 +229,20 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
             x = pick_variants(x, run.variants[index], config.redraw, config.styles, run.augment_gen)
         if run.augment is not None:
             x = augment_batch(x, run.augment, run.augment_gen)
+        labels = run.labels[index]
+        if config.mixup > 0:
+            x, other_labels, own_share = mix_batch(x, labels, config.mixup, run.augment_gen)
         x = x.to(run.device)
         with autocast:
             logits = run.net(x)
         logits = logits.float()  # the losses in fp32 also under bf16 autocast
-        loss = F.cross_entropy(logits, run.labels[index].to(run.device), label_smoothing=config.label_smoothing)
+        if config.mixup > 0:  # each blend's loss is its two labels', weighted as the images are
+            own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,
+                                          reduction="none") for y in (labels, other_labels))
+            own_share = own_share.to(run.device)
+            loss = (own_share * own + (1 - own_share) * other).mean()
+        else:
+            loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
         if run.teachers:
             share = config.distill_share
             loss = (1 - share) * loss + share * distillation_loss(logits, x, run.teachers, config.distill_temperature)

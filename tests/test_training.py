@@ -9,7 +9,8 @@ import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
-from mnist_mlp.training import Progress, TrainConfig, TrainingCancelled, evaluate, setup, train, train_epoch
+from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, evaluate, mix_batch, setup, train,
+                                 train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -54,7 +55,8 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(dropout=1.0), dict(seed=-1), dict(seed=2**64), dict(seed=1.5),
                                  dict(label_smoothing=1.0), dict(label_smoothing=-0.1),
                                  dict(teachers=(("t.safetensors", 0.0),)), dict(teachers=("t.safetensors",)),
-                                 dict(distill_temperature=0.0), dict(distill_share=1.5)])
+                                 dict(distill_temperature=0.0), dict(distill_share=1.5),
+                                 dict(mixup=1.5), dict(mixup=True)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -122,3 +124,19 @@ def test_style_digits_are_drawn_afresh_at_the_asked_epochs(mnist_train, mnist_te
     assert torch.equal(run.variants, first)
     train_epoch(run)  # epoch 3 = 1 + restyle_every: new drawings
     assert not torch.equal(run.variants[:, 2], first[:, 2])
+
+
+def test_mixup_blends_about_its_share_of_a_batch_and_keeps_the_rest():
+    """Each chosen image is `own × itself + (1 − own) × another image of the batch`, and its other
+    label is that image's; an image not chosen is untouched, with own share 1."""
+    images = torch.rand(2000, 28, 28)
+    labels = torch.arange(2000) % 10
+    mixed, other_labels, own = mix_batch(images, labels, 0.3, torch.Generator().manual_seed(0))
+    chosen = own < 1
+    assert 0.27 < chosen.float().mean().item() < 0.33
+    assert torch.equal(mixed[~chosen], images[~chosen])
+    for i in torch.nonzero(own < 0.9).flatten()[:50].tolist():  # (dividing by 1 − own: not near 1)
+        partner = (mixed[i] - own[i] * images[i]) / (1 - own[i])  # what was blended in
+        j = int((images - partner).abs().flatten(1).amax(1).argmin())
+        assert torch.allclose(images[j], partner, atol=1e-3) and labels[j] == other_labels[i]
+    assert mix_batch(images, labels, 0.0)[0].equal(images)
