@@ -49,10 +49,18 @@ def test_about_names_the_teachers_of_a_distilled_model():
             "and `weights/mnist_only.safetensors` (×1)") in about_markdown(card)
 
 
+def test_about_says_when_a_run_blended_its_batches():
+    card = read_weights(DEFAULT_WEIGHTS)[1]
+    card = {**card, "config": {**card["config"], "mixup": 0.25}}
+    assert ", 25% of each batch blended with other images of it (mixup)" in about_markdown(card)
+    card["config"]["mixup"] = 0
+    assert "mixup" not in about_markdown(card)
+
+
 def test_about_shows_a_card_with_odd_training_fields_without_failing():
     card = {**read_weights(DEFAULT_WEIGHTS)[1]}
     card["config"] = {**card["config"], "teachers": "not a list", "redraw": 0, "styles": "many",
-                      "restyle_every": "often"}
+                      "restyle_every": "often", "mixup": None}
     text = about_markdown(card)
     assert "learning also" not in text and "along their skeleton" not in text and "MNIST test accuracy" in text
     assert "styles MNIST lacks" not in text and "afresh" not in text

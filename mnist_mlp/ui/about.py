@@ -35,6 +35,8 @@ def training_words(config: dict) -> str:
             words.append(f", {share:.0%} {what}")
     if _share(config, "styles") and (every := _share(config, "restyle_every")):
         words.append(f" (drawn afresh every {every:g} epochs)")
+    if share := _share(config, "mixup"):
+        words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
