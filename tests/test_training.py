@@ -140,3 +140,11 @@ def test_mixup_blends_about_its_share_of_a_batch_and_keeps_the_rest():
         j = int((images - partner).abs().flatten(1).amax(1).argmin())
         assert torch.allclose(images[j], partner, atol=1e-3) and labels[j] == other_labels[i]
     assert mix_batch(images, labels, 0.0)[0].equal(images)
+
+
+def test_a_run_with_mixup_still_learns_the_digits(mnist_train, mnist_test):
+    """Blending half of each batch (labels alike) still teaches the digits: a wrong pairing of
+    blends and labels would not reach this in one short epoch."""
+    result = train(TrainConfig(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1,
+                               mixup=0.5), train_split=mnist_train, test_split=mnist_test)
+    assert result.test_accuracy >= 0.85

@@ -63,7 +63,7 @@ def test_about_shows_a_card_with_odd_training_fields_without_failing():
                       "restyle_every": "often", "mixup": None}
     text = about_markdown(card)
     assert "learning also" not in text and "along their skeleton" not in text and "MNIST test accuracy" in text
-    assert "styles MNIST lacks" not in text and "afresh" not in text
+    assert "styles MNIST lacks" not in text and "afresh" not in text and "mixup" not in text
 
 
 def test_about_says_when_the_style_digits_were_drawn_afresh():
