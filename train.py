@@ -1,7 +1,9 @@
 """Train the MNIST MLP and write its weights (safetensors + JSON card).
 
-    python train.py                      # the shipped model (--preset best)
+    python train.py                      # the shipped model (--preset best): the average of the two
+                                         # --preset styles networks (seeds 0, 1), as one MLP
     python train.py --preset fast        # 98 % in seconds
+    python train.py --average A.safetensors B.safetensors --out weights/avg.safetensors
     torchrun --nproc_per_node=2 train.py --preset fast --out weights/ddp.safetensors
 """
 import argparse
@@ -11,7 +13,9 @@ import sys
 
 from tqdm import tqdm
 
-from mnist_mlp.config import ACTIVATIONS, DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES, config_from_preset
+from mnist_mlp.config import (ACTIVATIONS, AVERAGES, DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, SCHEDULES,
+                              config_from_preset)
+from mnist_mlp.data import MnistError
 from mnist_mlp.training import DRAWING_VARIANTS, TrainingCancelled, finish_distributed, is_main_process, train
 from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError, make_card, save_weights
 
@@ -27,8 +31,12 @@ def teacher_arg(text: str) -> tuple[str, float]:
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", choices=sorted(PRESETS), default="best",
-                   help="starting values for every flag below (default: best, the shipped model)")
+    p.add_argument("--preset", choices=sorted({**PRESETS, **AVERAGES}), default="best",
+                   help="starting values for every flag below; best (the default, the shipped model) "
+                        "averages two trained networks instead of training")
+    p.add_argument("--average", action="append", type=teacher_arg, dest="members", metavar="PATH[:WEIGHT]",
+                   help="instead of training, write the average of these weights files (repeat; weighted "
+                        "by WEIGHT, default 1) as one MLP")
     p.add_argument("--hidden", type=int, nargs="+", help="hidden layer sizes, e.g. 512 256")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS))
     p.add_argument("--dropout", type=float)
@@ -65,7 +73,10 @@ def main(argv=None):
     p.add_argument("--precision", choices=PRECISIONS, help="bf16: autocast matmuls (faster on CPUs with bf16)")
     p.add_argument("--out", default=str(DEFAULT_WEIGHTS), help="weights file to write (.safetensors)")
     args = p.parse_args(argv)
-    flags = {k: v for k, v in vars(args).items() if k not in ("preset", "out")}
+    flags = {k: v for k, v in vars(args).items() if k not in ("preset", "out", "members")}
+    members = args.members or AVERAGES.get(args.preset)
+    if members:
+        return write_average(p, members, args, [k for k, v in flags.items() if v is not None and k != "data_dir"])
     try:
         config = config_from_preset(args.preset, **flags).validate()
     except ValueError as error:
@@ -105,6 +116,28 @@ def main(argv=None):
         path = save_weights(result.model, card, args.out)
         print(json.dumps({"test_accuracy": result.test_accuracy, "epochs": result.epochs_run,
                           "seconds": round(result.seconds, 2), "weights": str(path)}))
+
+
+def write_average(p, members, args, training_flags) -> None:
+    """--average / --preset best: no training, the members' average as one MLP (mnist_mlp.ensemble)."""
+    from mnist_mlp.ensemble import average_files
+
+    if training_flags:
+        p.error(f"averaging trains nothing, so --{training_flags[0].replace('_', '-')} has no effect; train "
+                "each member with its own train.py run first (--preset best: --preset styles --seed 0 / 1)")
+    try:
+        model, card = average_files(list(members), args.data_dir)
+    except WeightsError as error:
+        hint = "" if args.members else (f"\n(--preset {args.preset} averages {', '.join(path for path, _ in members)}; "
+                                        "train each with `python train.py --preset styles --seed N --out PATH`)")
+        sys.exit(f"average: {error}{hint}")
+    except (ValueError, MnistError) as error:  # networks that cannot be one MLP; no MNIST to measure it on
+        sys.exit(f"average: {error}")
+    if not args.members:
+        card["preset"] = args.preset
+    path = save_weights(model, card, args.out)
+    print(json.dumps({"test_accuracy": card["test_accuracy"], "epochs": card["epochs"],
+                      "seconds": card["seconds"], "weights": str(path)}))
 
 
 if __name__ == "__main__":

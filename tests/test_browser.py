@@ -132,7 +132,7 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
         # The About tab follows the model in use, without a reload: Use → 784 → 64 → 10, Revert → back.
         for button, said, layers in (("Use this model", "Now predicting", "784 → 64 → 10"),
-                                     ("Revert to the default model", "Back to the default", "784 → 1200")):
+                                     ("Revert to the default model", "Back to the default", "784 → 2400")):
             page.get_by_role("tab", name="Retrain").click()
             page.get_by_role("button", name=button).click()
             page.wait_for_function("said => document.querySelector('#retrain-status')?.innerText.includes(said)",

@@ -23,9 +23,10 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured: default 95.2 / 94.0 %, its teachers 95.7 / 94.5 %
-# and 95.8 / 94.2 %, MNIST-only 91.3 / 88.3 %), rounded down to the point or half point below.
-FLOOR = {"mnist_mlp.safetensors": {"thick": 0.95, "thin": 0.94},
+# What the shipped models read of these 600 (measured: the default, the average of the two styles
+# networks, 95.5 / 94.2 %; those two 95.7 / 94.5 % and 95.8 / 94.2 %; MNIST-only 91.3 / 88.3 %), rounded
+# down to the point or half point below.
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.955, "thin": 0.94},
          "styles_seed0.safetensors": {"thick": 0.955, "thin": 0.94},
          "styles_seed1.safetensors": {"thick": 0.955, "thin": 0.94},
          "mnist_only.safetensors": {"thick": 0.91, "thin": 0.88}}

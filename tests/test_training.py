@@ -101,7 +101,7 @@ def test_train_py_writes_loadable_weights_and_prints_the_json_contract(tmp_path,
 
 
 def test_train_py_rejects_bad_flags_with_a_message(tmp_path):
-    proc = subprocess.run([sys.executable, "train.py", "--epochs", "0", "--out", str(tmp_path / "x.safetensors")],
+    proc = subprocess.run([sys.executable, "train.py", "--preset", "default", "--epochs", "0", "--out", str(tmp_path / "x.safetensors")],
                           cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "epochs must be" in proc.stderr
     assert not (tmp_path / "x.safetensors").exists()

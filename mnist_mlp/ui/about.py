@@ -46,10 +46,37 @@ def training_words(config: dict) -> str:
     return "".join(words)
 
 
+def trained_words(card: dict) -> str:
+    """"trained N epochs on M images, distorted …, in S s, seed K" for one network's card."""
+    return (f"trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
+            f"{training_words(card.get('config') if isinstance(card.get('config'), dict) else {})}"
+            f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}")
+
+
+def average_words(members: list) -> list[str]:
+    """The lines that say which networks an average (`ensemble.average_mlps`) was made of."""
+    members = [m for m in members if isinstance(m, dict)]
+    lines = [f"- The average of {len(members)} network{'s' * (len(members) != 1)}' predictions (their logits), merged into this one MLP: "
+             "their hidden units side by side, with zero weights between two networks' units. Each network "
+             "was trained on its own:"]
+    for member in members:
+        accuracy = member.get("test_accuracy")
+        weight = member.get("weight")
+        lines.append(f"  - `{member.get('weights', '?')}`"
+                     + (f" (×{weight:g})" if isinstance(weight, (int, float)) else "")
+                     + (f", {accuracy:.2%} on MNIST test" if isinstance(accuracy, (int, float)) else "")
+                     + f": {trained_words(member)}")
+    return lines
+
+
 def about_markdown(card: dict) -> str:
     arch = card.get("architecture", {})
     layers = " → ".join(["784", *map(str, arch.get("hidden", [])), "10"])
     accuracy = card.get("test_accuracy")
+    members = card.get("averaged_from")
+    how = (average_words(members) + [f"- Averaged on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"]
+           if isinstance(members, list) and members else
+           [f"- T{trained_words(card)[1:]} on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"])
     lines = [
         "## The model",
         f"A multilayer perceptron, **{layers}** ({arch.get('activation', 'relu')}, dropout "
@@ -57,10 +84,7 @@ def about_markdown(card: dict) -> str:
         "every pixel is one input.",
         "",
         f"- MNIST test accuracy: **{accuracy:.2%}** on the 10,000 test images" if accuracy else "- MNIST test accuracy: not recorded",
-        f"- Trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
-        f"{training_words(card.get('config', {}))}"
-        f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}, on {card.get('date', '?')}"
-        f" with torch {card.get('torch_version', '?')}",
+        *how,
         f"- Command: `{card.get('command', '?')}`",
         "",
         "## What happens to your drawing",
