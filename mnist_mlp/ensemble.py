@@ -83,7 +83,7 @@ def average_files(members: list[tuple[str, float]], data_dir=None) -> tuple[MLP,
     test = load_mnist("test", data_dir)
     accuracy, _ = evaluate(merged, test.images, test.labels)
     card = make_card(merged, test_accuracy=round(accuracy, 6),
-                     epochs=max(card.get("epochs", 0) for _, card in loaded),
+                     epochs=max([c["epochs"] for _, c in loaded if type(c.get("epochs")) is int] or [0]),
                      seconds=round(time.perf_counter() - start, 1),
                      averaged_from=[{"weights": str(path), "weight": weight,
                                      **{k: card[k] for k in MEMBER_FIELDS if k in card}}
