@@ -170,8 +170,9 @@ STYLES = {**HANDWRITING, "restyle_every": 4}
 # seed 1. Measured: Semeion 94.22 / 92.91 % (the three teachers averaged: 94.54 / 93.16 %), MNIST
 # 99.32 %, re-drawn MNIST 98.40 % (32 errors in 2,000, on the floor) — inside every floor of issue
 # #13 in one network, half as wide as "best" below. At seed 0 the same run read 94.66 / 93.03 %,
-# 99.32 %, but 98.35 % re-drawn, one canvas under the floor; at temperature 2, 94.60 / 93.35 %, 99.34 %, 98.35 % (seed 1: 99.26 %,
-# 98.35 %); at 150 epochs, 99.21 % MNIST; with 60 or 70 % of the digits re-drawn, 98.25 % re-drawn.
+# 99.32 %, but 98.35 % re-drawn, one canvas under the floor; at temperature 2, 94.60 / 93.35 %,
+# 99.34 %, 98.35 % (seed 1: 99.26 %, 98.35 %); at 150 epochs, 99.21 % MNIST; with 60 or 70 % of the
+# digits re-drawn, 98.25 % re-drawn.
 # It replaces the styles recipe before the λ 1s, G 4s and new 9s (93.47 / 91.65 %, 99.31 %,
 # 98.50 %), which replaced a network distilled from the handwriting and MNIST-only models
 # (93.22 / 91.02 %, 99.32 %, 98.45 %).

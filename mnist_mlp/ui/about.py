@@ -56,9 +56,10 @@ def trained_words(card: dict) -> str:
 def average_words(members: list) -> list[str]:
     """The lines that say which networks an average (`ensemble.average_mlps`) was made of."""
     members = [m for m in members if isinstance(m, dict)]
-    lines = [f"- The average of {len(members)} network{'s' * (len(members) != 1)}' predictions (their logits), merged into this one MLP: "
-             "their hidden units side by side, with zero weights between two networks' units. Each network "
-             "was trained on its own:"]
+    networks = f"{len(members)} network{'s' * (len(members) != 1)}"
+    lines = [f"- The average of {networks}' predictions (their logits), merged into this one MLP: their "
+             "hidden units side by side, with zero weights between two networks' units. Each network was "
+             "trained on its own:"]
     for member in members:
         accuracy = member.get("test_accuracy")
         weight = member.get("weight")
@@ -74,9 +75,9 @@ def about_markdown(card: dict) -> str:
     layers = " → ".join(["784", *map(str, arch.get("hidden", [])), "10"])
     accuracy = card.get("test_accuracy")
     members = card.get("averaged_from")
-    how = (average_words(members) + [f"- Averaged on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"]
-           if isinstance(members, list) and members else
-           [f"- T{trained_words(card)[1:]} on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"])
+    when = f"on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"
+    how = (average_words(members) + [f"- Averaged {when}"] if isinstance(members, list) and members
+           else [f"- T{trained_words(card)[1:]} {when}"])
     lines = [
         "## The model",
         f"A multilayer perceptron, **{layers}** ({arch.get('activation', 'relu')}, dropout "
