@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_mlp.inference import SMALL_BATCH, NumpyMLP, Predictor
+from mnist_mlp.ensemble import average_mlps
+from mnist_mlp.inference import SMALL_BATCH, NumpyMLP, Predictor, diagonal_blocks
 from mnist_mlp.model import MLP
 from mnist_mlp.preprocess import to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
@@ -39,6 +40,39 @@ def test_input_gradient_matches_autograd_for_every_activation(activation):
         (expected,) = torch.autograd.grad(model(x)[0, digit], x)
         gradient = numpy_copy(model).input_gradient(image.numpy(), digit)
         np.testing.assert_allclose(gradient, expected[0].numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_diagonal_blocks_are_found_only_where_every_other_weight_is_zero():
+    weights = np.zeros((6, 5), np.float32)  # [in, out]: units 0-1 feed outputs 0-1, units 2-5 outputs 2-4
+    weights[0:2, 0:2] = 1
+    weights[2:6, 2:5] = 1
+    assert diagonal_blocks(weights) == [(0, 2, 0, 2), (2, 6, 2, 5)]
+    weights[4] = 0  # a silent unit and a zero weight inside a block change nothing
+    weights[3, 4] = 0
+    assert diagonal_blocks(weights) == [(0, 2, 0, 2), (2, 6, 2, 5)]
+    for row, column in ((5, 1), (1, 3)):  # one weight across the blocks, either way: no blocks
+        crossed = weights.copy()
+        crossed[row, column] = 0.1
+        assert diagonal_blocks(crossed) is None
+    assert diagonal_blocks(np.ones((4, 4), np.float32)) is None  # dense: one block
+
+
+def test_an_average_of_networks_is_read_block_by_block_with_the_modules_results():
+    torch.manual_seed(0)
+    members = [MLP(hidden=(40, 30, 20), activation="gelu", dropout=0.0).eval() for _ in range(3)]
+    merged = average_mlps(members, [1, 2, 1])
+    network = numpy_copy(merged)
+    assert network.blocks == [None, [(0, 40, 0, 30), (40, 80, 30, 60), (80, 120, 60, 90)],
+                              [(0, 30, 0, 20), (30, 60, 20, 40), (60, 90, 40, 60)], None]
+    image = torch.rand(28, 28) * (torch.rand(28, 28) > 0.6)
+    x = image[None].clone().requires_grad_(True)
+    with torch.no_grad():
+        expected = merged(image[None]).numpy()
+    np.testing.assert_allclose(network(image[None].numpy()), expected, atol=1e-5)  # one image: by blocks
+    for digit in (0, 7):
+        (gradient,) = torch.autograd.grad(merged(x)[0, digit], x)
+        np.testing.assert_allclose(network.input_gradient(image.numpy(), digit), gradient[0].numpy(),
+                                   rtol=1e-4, atol=1e-6)
 
 
 def test_where_it_looked_highlights_the_strokes(predictor):
