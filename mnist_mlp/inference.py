@@ -104,10 +104,13 @@ class NumpyMLP:
             if i == 0:  # W((x - mean) / std) + b = (W / std) x + (b - mean / std · W 1)
                 weight, bias = weight / std, bias - mean / std * weight.sum(axis=1)
             self.layers.append((np.ascontiguousarray(weight.T, np.float32), bias.astype(np.float32)))
-        # Hidden layers after the first may be block-diagonal (an average of networks): their zero
-        # blocks are skipped (bench_inference.py, the shipped average of two: forward p50 0.44–0.45 →
-        # 0.38–0.39 ms, where it looked 1.41–1.42 → 1.11–1.14 ms).
-        self.blocks = [None] + [diagonal_blocks(w) for w, _ in self.layers[1:-1]] + [None]
+        # Each layer's blocks of weights (row0, row1, col0, col1), outside which all are zero: the whole
+        # matrix, or for the later hidden layers of an average of networks one block per network, so
+        # that their zeros are skipped (bench_inference.py, the shipped average of two: forward p50
+        # 0.44–0.45 → 0.38–0.39 ms, where it looked 1.41–1.42 → 1.11–1.14 ms).
+        self.blocks = [[(0, w.shape[0], 0, w.shape[1])] for w, _ in self.layers]
+        for i in range(1, len(self.layers) - 1):  # the layers from one hidden layer to the next
+            self.blocks[i] = diagonal_blocks(self.layers[i][0]) or self.blocks[i]
 
     def first_layer_weights(self) -> np.ndarray:
         """[units, 28, 28]: what each first-layer unit looks for (its incoming weights)."""
@@ -121,19 +124,15 @@ class NumpyMLP:
         for i, (weight_t, bias) in enumerate(self.layers):
             if i:
                 h = self.activation(outputs[-1])
-            if len(h) <= SMALL_BATCH and self.blocks[i]:
+            if len(h) <= SMALL_BATCH:
                 out = np.empty((len(h), len(bias)), np.float32)
                 for row0, row1, col0, col1 in self.blocks[i]:
-                    part = h[:, row0:row1]
+                    part, block = h[:, row0:row1], weight_t[row0:row1, col0:col1]
                     active = np.flatnonzero(part.any(axis=0))
-                    out[:, col0:col1] = np.einsum("ni,ij->nj", part[:, active],
-                                                  weight_t[row0 + active, col0:col1]) + bias[col0:col1]
+                    if len(active) < (row1 - row0) // 2:
+                        part, block = part[:, active], block[active]
+                    out[:, col0:col1] = np.einsum("ni,ij->nj", part, block) + bias[col0:col1]  # no BLAS threads
                 outputs.append(out)
-            elif len(h) <= SMALL_BATCH:
-                active = np.flatnonzero(h.any(axis=0))
-                if len(active) < len(weight_t) // 2:
-                    h, weight_t = h[:, active], weight_t[active]
-                outputs.append(np.einsum("ni,ij->nj", h, weight_t) + bias)  # no BLAS threads: see above
             else:
                 outputs.append(h @ weight_t + bias)
         return outputs
@@ -157,12 +156,9 @@ class NumpyMLP:
         gradient = self.layers[-1][0][:, digit]  # d logit / d last hidden activations
         for i in range(len(self.layers) - 2, -1, -1):
             weight_t, slope = self.layers[i][0], gradient * self.activation_slope(pre[i][0])
-            if self.blocks[i]:
-                gradient = np.empty(len(weight_t), np.float32)
-                for row0, row1, col0, col1 in self.blocks[i]:
-                    gradient[row0:row1] = weight_t[row0:row1, col0:col1] @ slope[col0:col1]
-            else:
-                gradient = weight_t @ slope
+            gradient = np.empty(len(weight_t), np.float32)
+            for row0, row1, col0, col1 in self.blocks[i]:
+                gradient[row0:row1] = weight_t[row0:row1, col0:col1] @ slope[col0:col1]
         return gradient.reshape(28, 28)
 
 

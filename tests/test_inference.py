@@ -62,8 +62,8 @@ def test_an_average_of_networks_is_read_block_by_block_with_the_modules_results(
     members = [MLP(hidden=(40, 30, 20), activation="gelu", dropout=0.0).eval() for _ in range(3)]
     merged = average_mlps(members, [1, 2, 1])
     network = numpy_copy(merged)
-    assert network.blocks == [None, [(0, 40, 0, 30), (40, 80, 30, 60), (80, 120, 60, 90)],
-                              [(0, 30, 0, 20), (30, 60, 20, 40), (60, 90, 40, 60)], None]
+    assert network.blocks == [[(0, 784, 0, 120)], [(0, 40, 0, 30), (40, 80, 30, 60), (80, 120, 60, 90)],
+                              [(0, 30, 0, 20), (30, 60, 20, 40), (60, 90, 40, 60)], [(0, 60, 0, 10)]]
     image = torch.rand(28, 28) * (torch.rand(28, 28) > 0.6)
     x = image[None].clone().requires_grad_(True)
     with torch.no_grad():

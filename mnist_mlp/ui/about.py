@@ -47,8 +47,8 @@ def training_words(config: dict) -> str:
 
 
 def trained_words(card: dict) -> str:
-    """"trained N epochs on M images, distorted …, in S s, seed K" for one network's card."""
-    return (f"trained {card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
+    """"N epochs on M images, distorted …, in S s, seed K": how one network's card says it was trained."""
+    return (f"{card.get('epochs', '?')} epochs on {card.get('train_samples', '?')} images"
             f"{training_words(card.get('config') if isinstance(card.get('config'), dict) else {})}"
             f" in {card.get('seconds', '?')} s, seed {card.get('seed', '?')}")
 
@@ -66,7 +66,7 @@ def average_words(members: list) -> list[str]:
         lines.append(f"  - `{member.get('weights', '?')}`"
                      + (f" (×{weight:g})" if isinstance(weight, (int, float)) else "")
                      + (f", {accuracy:.2%} on MNIST test" if isinstance(accuracy, (int, float)) else "")
-                     + f": {trained_words(member)}")
+                     + f": trained {trained_words(member)}")
     return lines
 
 
@@ -77,7 +77,7 @@ def about_markdown(card: dict) -> str:
     members = card.get("averaged_from")
     when = f"on {card.get('date', '?')} with torch {card.get('torch_version', '?')}"
     how = (average_words(members) + [f"- Averaged {when}"] if isinstance(members, list) and members
-           else [f"- T{trained_words(card)[1:]} {when}"])
+           else [f"- Trained {trained_words(card)} {when}"])
     lines = [
         "## The model",
         f"A multilayer perceptron, **{layers}** ({arch.get('activation', 'relu')}, dropout "
