@@ -185,8 +185,8 @@ STUDENT = {**STYLES, "distill_temperature": 1.0, "seed": 1,
 # layer block-diagonal). Measured: Semeion 94.79 / 93.47 % (the student above 94.22 / 92.91 %),
 # MNIST 99.34 %, re-drawn MNIST 98.40 % (32 errors, on the floor); p50 1.57 ms a canvas against
 # the student's 1.28 ms (bench_inference.py, the same host and hour), 1.45 ms once NumpyMLP skipped
-# the zero blocks. Averaging probabilities instead
-# of logits read 94.73 / 93.41 %; adding the student or mnist_only as a third member lost on Semeion.
+# the zero blocks. Averaging probabilities instead of logits read 94.73 / 93.41 %; adding the
+# student or mnist_only as a third member lost on Semeion.
 AVERAGES: dict[str, tuple[tuple[str, float], ...]] = {
     "best": (("weights/styles_seed0.safetensors", 1.0), ("weights/styles_seed1.safetensors", 1.0)),
 }
