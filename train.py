@@ -63,6 +63,9 @@ def main(argv=None):
                    help="share of the loss that is the teachers' prediction rather than the label (0–1)")
     p.add_argument("--mixup", type=float, metavar="SHARE",
                    help="share of each batch blended with other images of it, labels alike (0–1)")
+    p.add_argument("--cutmix", type=float, metavar="SHARE",
+                   help="share of each batch whose one side of a straight cut comes from another image of it, "
+                        "labels by their share of the ink (0–1)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")

@@ -77,6 +77,9 @@ class TrainConfig:
     # Mixup (Zhang et al. 2018): this share of each batch is blended with other images of it, the labels
     # alike; with teachers, they are read on the blends too ("function matching", Beyer et al. 2022).
     mixup: float = 0.0
+    # CutMix for digits (training.cut_batch): this share of each batch takes one side of a straight cut
+    # from another image of it, the labels weighted by ink: chimeras the network learns to be unsure of.
+    cutmix: float = 0.0
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
@@ -112,10 +115,12 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        for name in ("redraw", "styles", "mixup"):
+        for name in ("redraw", "styles", "mixup", "cutmix"):
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")
+        if self.mixup and self.cutmix:
+            problems.append("mixup and cutmix each blend the batch: choose one")
         if not isinstance(self.teachers, (list, tuple)) or not all(
                 isinstance(t, (list, tuple)) and len(t) == 2 and isinstance(t[0], str) and t[0]
                 and isinstance(t[1], (int, float)) and not isinstance(t[1], bool) and 0 < t[1] < math.inf

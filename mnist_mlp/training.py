@@ -154,6 +154,29 @@ def mix_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
     return w * images + (1 - w) * images[other], labels[other], own_share
 
 
+def cut_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
+              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """CutMix (Yun et al. 2019) for digits, on about `share` of a batch: each chosen image keeps the
+    part on one side of a random straight cut (across or down, 10–18 px from the top or left) and
+    takes the other side from another image of the batch: a 9's loop over a 3's lower half. Its
+    share of itself is its part's share of the ink, so a chimera's target is as unsure as it looks.
+    Returns (the batch, each image's other label, each image's share of itself)."""
+    b, h, w = images.shape
+    other = torch.randperm(b, generator=generator)
+    chosen = torch.rand(b, generator=generator) < share
+    cut = torch.randint(10, 19, (b, 1, 1), generator=generator)
+    across = (torch.rand(b, generator=generator) < 0.5).view(b, 1, 1)
+    rows = torch.arange(h).view(1, h, 1).expand(b, h, w)
+    cols = torch.arange(w).view(1, 1, w).expand(b, h, w)
+    keep = torch.where(across, rows < cut, cols < cut)
+    flip = torch.rand(b, generator=generator) < 0.5  # keep the first or the second side
+    keep = torch.where(flip.view(b, 1, 1), ~keep, keep) | ~chosen.view(b, 1, 1)
+    mixed = torch.where(keep, images, images[other])
+    own_ink = (mixed * keep).flatten(1).sum(1)
+    own_share = torch.where(chosen, own_ink / mixed.flatten(1).sum(1).clamp_min(1e-6), torch.ones(b))
+    return mixed, labels[other], own_share
+
+
 # What train.py and the Retrain tab say before a run with `config.draws_variants` goes quiet for minutes.
 DRAWING_VARIANTS = "re-drawing the training digits with other pens and in other styles first (a few minutes)"
 
@@ -230,13 +253,15 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
         if run.augment is not None:
             x = augment_batch(x, run.augment, run.augment_gen)
         labels = run.labels[index]
-        if config.mixup > 0:
-            x, other_labels, own_share = mix_batch(x, labels, config.mixup, run.augment_gen)
+        blended = config.mixup > 0 or config.cutmix > 0  # (validate() refuses both at once)
+        if blended:
+            blend, blend_share = (mix_batch, config.mixup) if config.mixup > 0 else (cut_batch, config.cutmix)
+            x, other_labels, own_share = blend(x, labels, blend_share, run.augment_gen)
         x = x.to(run.device)
         with autocast:
             logits = run.net(x)
         logits = logits.float()  # the losses in fp32 also under bf16 autocast
-        if config.mixup > 0:  # each blend's loss is its two labels', weighted as the images are
+        if blended:  # each blend's loss is its two labels', weighted as the images are
             own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,
                                           reduction="none") for y in (labels, other_labels))
             own_share = own_share.to(run.device)

@@ -9,7 +9,7 @@ import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
-from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, evaluate, mix_batch, setup, train,
+from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup, train,
                                  train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
@@ -56,7 +56,8 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(label_smoothing=1.0), dict(label_smoothing=-0.1),
                                  dict(teachers=(("t.safetensors", 0.0),)), dict(teachers=("t.safetensors",)),
                                  dict(distill_temperature=0.0), dict(distill_share=1.5),
-                                 dict(mixup=1.5), dict(mixup=True)])
+                                 dict(mixup=1.5), dict(mixup=True), dict(cutmix=-0.1),
+                                 dict(mixup=0.2, cutmix=0.2)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -142,9 +143,47 @@ def test_mixup_blends_about_its_share_of_a_batch_and_keeps_the_rest():
     assert mix_batch(images, labels, 0.0)[0].equal(images)
 
 
+def straight_cuts():
+    """Every side of a cut across or down the 28 × 28 field, 10–18 px from the top or left."""
+    index = torch.arange(28)
+    for line in range(10, 19):
+        for side in (index.view(28, 1) < line, index.view(1, 28) < line):  # above, left of the line
+            for kept in (side, ~side):
+                yield kept.expand(28, 28)
+
+
+def test_cutmix_joins_one_side_of_a_straight_cut_to_another_image_labelled_by_ink():
+    """A chosen image is itself on one side of a straight cut across or down the field and another
+    image of the batch on the other; its share of itself is its side's share of the ink, and its
+    other label is that image's. An image not chosen is untouched, with own share 1."""
+    images = (torch.rand(2000, 28, 28) > 0.7).float() * torch.rand(2000, 28, 28)
+    labels = torch.arange(2000) % 10
+    joined, other_labels, own = cut_batch(images, labels, 0.3, torch.Generator().manual_seed(0))
+    changed = (joined != images).flatten(1).any(1)
+    assert 0.27 < changed.float().mean().item() < 0.33
+    assert torch.equal(own[~changed], torch.ones(int((~changed).sum())))
+    for i in torch.nonzero(changed).flatten()[:50].tolist():
+        foreign = joined[i] != images[i]
+        j = int(((images - joined[i]).abs() * foreign).flatten(1).sum(1).argmin())  # the image joined in
+        assert labels[j] == other_labels[i]
+        explained = [kept for kept in straight_cuts()
+                     if torch.equal(joined[i], torch.where(kept, images[i], images[j]))]
+        assert len(explained) == 1
+        assert own[i].item() == pytest.approx(((joined[i] * explained[0]).sum() / joined[i].sum()).item(), abs=1e-5)
+    assert torch.equal(cut_batch(images, labels, 0.0)[0], images)
+
+
 def test_a_run_with_mixup_still_learns_the_digits(mnist_train, mnist_test):
     """Blending half of each batch (labels alike) still teaches the digits: a wrong pairing of
     blends and labels would not reach this in one short epoch."""
     result = train(TrainConfig(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1,
                                mixup=0.5), train_split=mnist_train, test_split=mnist_test)
+    assert result.test_accuracy >= 0.85
+
+
+def test_a_run_with_cutmix_still_learns_the_digits(mnist_train, mnist_test):
+    """Cutting and joining half of each batch (labels by ink) still teaches the digits: labels
+    paired with the wrong side of a cut would not reach this in one short epoch."""
+    result = train(TrainConfig(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1,
+                               cutmix=0.5), train_split=mnist_train, test_split=mnist_test)
     assert result.test_accuracy >= 0.85

@@ -70,6 +70,8 @@ def test_about_says_when_a_run_blended_its_batches():
     assert ", 25% of each batch blended with other images of it (mixup)" in about_markdown(card)
     card["config"]["mixup"] = 0
     assert "mixup" not in about_markdown(card)
+    card["config"] = {**card["config"], "cutmix": 0.3}
+    assert ", 30% of each batch cut and joined with other images of it (CutMix)" in about_markdown(card)
 
 
 def test_about_shows_a_card_with_odd_training_fields_without_failing():

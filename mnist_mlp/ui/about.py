@@ -37,6 +37,8 @@ def training_words(config: dict) -> str:
         words.append(f" (drawn afresh every {every:g} epochs)")
     if share := _share(config, "mixup"):
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
+    if share := _share(config, "cutmix"):
+        words.append(f", {share:.0%} of each batch cut and joined with other images of it (CutMix)")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
