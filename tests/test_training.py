@@ -9,8 +9,8 @@ import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
-from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup, train,
-                                 train_epoch)
+from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup,
+                                 train, train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -169,7 +169,8 @@ def test_cutmix_joins_one_side_of_a_straight_cut_to_another_image_labelled_by_in
         explained = [kept for kept in straight_cuts()
                      if torch.equal(joined[i], torch.where(kept, images[i], images[j]))]
         assert len(explained) == 1
-        assert own[i].item() == pytest.approx(((joined[i] * explained[0]).sum() / joined[i].sum()).item(), abs=1e-5)
+        ink_on_its_side = (joined[i] * explained[0]).sum() / joined[i].sum()
+        assert own[i].item() == pytest.approx(ink_on_its_side.item(), abs=1e-5)
     assert torch.equal(cut_batch(images, labels, 0.0)[0], images)
 
 
