@@ -166,9 +166,8 @@ def cut_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
     chosen = torch.rand(b, generator=generator) < share
     cut = torch.randint(10, 19, (b, 1, 1), generator=generator)
     across = (torch.rand(b, generator=generator) < 0.5).view(b, 1, 1)
-    rows = torch.arange(h).view(1, h, 1).expand(b, h, w)
-    cols = torch.arange(w).view(1, 1, w).expand(b, h, w)
-    keep = torch.where(across, rows < cut, cols < cut)
+    rows, cols = torch.arange(h).view(1, h, 1), torch.arange(w).view(1, 1, w)
+    keep = torch.where(across, rows < cut, cols < cut)  # [b, h, w] by broadcasting
     flip = torch.rand(b, generator=generator) < 0.5  # keep the first or the second side
     keep = torch.where(flip.view(b, 1, 1), ~keep, keep) | ~chosen.view(b, 1, 1)
     mixed = torch.where(keep, images, images[other])
