@@ -7,8 +7,11 @@ The canvases are rendered (deterministically) by `../shared/tools/render_semeion
 folder, or read from `--canvases DIR` (holding thick/ and thin/, each with labels.txt). Semeion is
 for measuring only: nothing here trains or tunes on it.
 
-Prints per set: accuracy, errors by true digit, the most common confusions, and the shares of
-wrong / right answers that carry the app's "not sure" note. Last line, for the first weights:
+Prints per set: accuracy, errors by true digit, the most common confusions, the shares of
+wrong / right answers that carry the app's "not sure" note, and how well the confidence separates
+them whatever the threshold: the AUROC (the chance that a random right answer is more confident
+than a random wrong one) and the share of wrong answers under the confidence that flags 5 % of the
+right ones (a bound: that threshold is picked on these answers, which the app's rule must not be). Last line, for the first weights:
 {"semeion_thick", "semeion_thin", "mnist_test", "unsure_wrong", "unsure_right"} (+ per weights file).
 """
 import argparse
@@ -48,11 +51,17 @@ def read_all(predictor: Predictor, images) -> list:
     return [predictor.predict(image) for image in images]
 
 
+def separation(right: np.ndarray, wrong: np.ndarray) -> float:
+    """AUROC: the share of (right, wrong) pairs where the right answer is the more confident, ties half."""
+    return float((right[:, None] > wrong[None, :]).mean() + 0.5 * (right[:, None] == wrong[None, :]).mean())
+
+
 def report(name: str, predictions, labels) -> dict:
     digits = np.array([p.digit for p in predictions])
     truth = np.array(labels)
     right = digits == truth
     unsure = np.array([p.unsure for p in predictions])
+    confidence = np.array([p.confidence for p in predictions])
     wrong_by_digit = " ".join(f"{d}:{int((~right & (truth == d)).sum())}/{int((truth == d).sum())}"
                               for d in range(10))
     pairs = collections.Counter(f"{t}→{p}" for t, p in zip(truth[~right], digits[~right])).most_common(8)
@@ -60,6 +69,9 @@ def report(name: str, predictions, labels) -> dict:
           f"{unsure[~right].mean() if (~right).any() else 0:.0%} of wrong, {unsure[right].mean():.1%} of right")
     print(f"         wrong by true digit {wrong_by_digit}")
     print(f"         most common: {', '.join(f'{pair} ×{n}' for pair, n in pairs)}")
+    if right.any() and (~right).any():
+        print(f"         confidence AUROC {separation(confidence[right], confidence[~right]):.3f}; with 5 % of right "
+              f"answers flagged, {(confidence[~right] < np.quantile(confidence[right], 0.05)).mean():.0%} of wrong")
     return {"accuracy": float(right.mean()), "wrong": int((~right).sum()),
             "unsure_wrong": int(unsure[~right].sum()), "unsure_right": int(unsure[right].sum()), "right": int(right.sum())}
 
