@@ -11,8 +11,9 @@ Prints per set: accuracy, errors by true digit, the most common confusions, the 
 wrong / right answers that carry the app's "not sure" note, and how well the confidence separates
 them whatever the threshold: the AUROC (the chance that a random right answer is more confident
 than a random wrong one) and the share of wrong answers under the confidence that flags 5 % of the
-right ones (a bound: that threshold is picked on these answers, which the app's rule must not be). Last line, for the first weights:
-{"semeion_thick", "semeion_thin", "mnist_test", "unsure_wrong", "unsure_right"} (+ per weights file).
+right ones (a bound: that threshold is picked on these answers, which the app's rule must not be).
+Last line, for the first weights: {"semeion_thick", "semeion_thin", "mnist_test", "unsure_wrong",
+"unsure_right"} (+ per weights file).
 """
 import argparse
 import collections
