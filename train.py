@@ -55,6 +55,13 @@ def main(argv=None):
                    help="share of 1/4/7/9 replaced by a drawing in a style MNIST lacks (0–1)")
     p.add_argument("--restyle-every", type=int, metavar="EPOCHS",
                    help="draw the style digits afresh every EPOCHS epochs (0: once per run)")
+    p.add_argument("--more-nines", action=argparse.BooleanOptionalAction, default=None,
+                   help="the style 9s also `ρ`-like and with a tail bulging right (styles.more_nines)")
+    p.add_argument("--sam", type=float, metavar="RADIUS",
+                   help="sharpness-aware minimisation: take each step's gradient at the weights moved RADIUS "
+                        "along it (0: off; two passes a step)")
+    p.add_argument("--init", dest="init_weights", metavar="PATH",
+                   help="start from this weights file instead of random weights (a fine-tune)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",
                    help="a weights file to distil from (repeat for several, averaged by WEIGHT, default 1); "
                         "replaces the preset's teachers")
@@ -108,8 +115,8 @@ def main(argv=None):
         result = train(config, on_progress)
     except TrainingCancelled:
         sys.exit("training cancelled; no weights written")
-    except WeightsError as error:  # a teacher that cannot be read
-        sys.exit(f"teacher: {error}")
+    except (WeightsError, ValueError) as error:  # a teacher or the weights to start from: unreadable, or
+        sys.exit(f"weights to learn from: {error}")  # of another shape than the run asks for
     except KeyboardInterrupt:
         sys.exit("\ninterrupted; no weights written")  # the old weights file is untouched
     finish_distributed()

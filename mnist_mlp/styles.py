@@ -124,7 +124,31 @@ def crossed_seven(r: np.random.Generator) -> list[list[Point]]:
     return strokes
 
 
+def more_nines(r: np.random.Generator) -> list[list[Point]]:
+    """A `9` of `open_or_hooked_nine`, or one of two more kinds: a `ρ`-like 9, its stem falling
+    from the loop's left side (as written starting from the stem's foot; read as 8 before), and a
+    9 with a small loop whose tail bulges out right of it before turning back left, like a `3`'s
+    lower half (read as 3)."""
+    kind = r.random()
+    if kind < 0.2:  # a small loop, the tail bulging right of it, then back left
+        rx, ry = r.uniform(0.2, 0.32), r.uniform(0.15, 0.24)
+        cx, cy = r.uniform(0.3, 0.45), ry + 0.02
+        x = cx + rx * r.uniform(0.85, 1.0)
+        bulge = (x + r.uniform(0.15, 0.45), r.uniform(0.55, 0.85))
+        loop = arc(cx, cy, rx, ry, 0.0 if r.random() < 0.6 else r.uniform(100, 150), 360, 28)
+        return [loop + _curve((x, cy), bulge, (r.uniform(-0.05, 0.3), r.uniform(0.85, 1.0)), 14)]
+    if kind < 0.35:  # `ρ`: the loop drawn from its left side, the stem falling from there
+        rx, ry = r.uniform(0.28, 0.4), r.uniform(0.16, 0.26)
+        cx, cy = 0.6, ry + 0.02
+        start = cx - rx * r.uniform(0.7, 1.0)
+        foot = (start - r.uniform(-0.05, 0.35), 1.0)
+        return [arc(cx, cy, rx, ry, 180, 540, 28) + [(start, cy), foot]]
+    return open_or_hooked_nine(r)
+
+
 STYLES = {1: flagged_one, 4: open_four, 7: crossed_seven, 9: open_or_hooked_nine}
+# With TrainConfig.more_nines: the same, and the `ρ`-like and bulging-tail 9s of `more_nines`.
+MORE_NINES = {**STYLES, 9: more_nines}
 
 
 def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> np.ndarray:
@@ -145,12 +169,13 @@ def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> n
     return np.clip(digit / max(float(digit.max()), 1e-6), 0, 1)
 
 
-def style_images(labels: np.ndarray, seed: int = 0) -> np.ndarray:
+def style_images(labels: np.ndarray, seed: int = 0, nines: bool = False) -> np.ndarray:
     """uint8 [N, 28, 28]: for each label with a style here, a digit in that style drawn fresh; zeros
-    for the other labels (they keep their MNIST image)."""
+    for the other labels (they keep their MNIST image). `nines`: also the kinds of `more_nines`."""
+    styles = MORE_NINES if nines else STYLES
     r = np.random.default_rng(seed)
     out = np.zeros((len(labels), FIELD, FIELD), np.uint8)
     for i, label in enumerate(np.asarray(labels).tolist()):
-        if label in STYLES:
-            out[i] = np.round(draw_in_normal_form(STYLES[label](r), r) * 255)
+        if label in styles:
+            out[i] = np.round(draw_in_normal_form(styles[label](r), r) * 255)
     return out

@@ -118,17 +118,22 @@ class Run:
     epoch: int = 0  # epochs started
 
 
-def load_teachers(config: TrainConfig, device: torch.device) -> list[tuple[MLP, float]]:
-    """The networks of `config.teachers` in eval mode, each with its weight. A relative path is
-    read from the working folder, else from the project folder (where the presets' files are)."""
+def load_network(path: str) -> MLP:
+    """The network of a weights file. A relative path is read from the working folder, else from the
+    project folder (where the presets' files are)."""
     from .weights import WEIGHTS_DIR, load_weights
 
-    teachers = []
-    for path, weight in config.teachers:
-        in_project = WEIGHTS_DIR.parent / path
-        found = in_project if not os.path.exists(path) and in_project.exists() else path
-        teachers.append((load_weights(found)[0].to(device), weight))
-    return teachers
+    in_project = WEIGHTS_DIR.parent / path
+    return load_weights(in_project if not os.path.exists(path) and in_project.exists() else path)[0]
+
+
+def _shape(arch: dict) -> str:
+    return f"{'-'.join(map(str, [784, *arch['hidden'], 10]))} {arch['activation']} (dropout {arch['dropout']:g})"
+
+
+def load_teachers(config: TrainConfig, device: torch.device) -> list[tuple[MLP, float]]:
+    """The networks of `config.teachers` in eval mode, each with its weight."""
+    return [(load_network(path).to(device), weight) for path, weight in config.teachers]
 
 
 def distillation_loss(logits: torch.Tensor, x: torch.Tensor, teachers: list[tuple[MLP, float]],
@@ -176,6 +181,24 @@ def cut_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
     return mixed, labels[other], own_share
 
 
+def sharpness_aware_gradient(run: "Run", batch_loss: Callable[[], torch.Tensor], radius: float) -> None:
+    """SAM (Foret et al. 2021): replace the gradients in the parameters by those at the weights moved
+    `radius` (L2 norm over all of them) along them, where the batch's loss rises fastest nearby;
+    the weights are then moved back (to within rounding), so the optimizer steps from where they
+    were. The second forward pass draws new dropout masks, as most SAM code for dropout nets does."""
+    params = [p for p in run.net.parameters() if p.grad is not None]
+    with torch.no_grad():
+        norm = torch.norm(torch.stack([p.grad.norm() for p in params])) + 1e-12
+        moves = [p.grad * (radius / norm) for p in params]
+        for p, move in zip(params, moves):
+            p.add_(move)
+    run.optimizer.zero_grad(set_to_none=True)
+    batch_loss().backward()
+    with torch.no_grad():
+        for p, move in zip(params, moves):
+            p.sub_(move)
+
+
 # What train.py and the Retrain tab say before a run with `config.draws_variants` goes quiet for minutes.
 DRAWING_VARIANTS = "re-drawing the training digits with other pens and in other styles first (a few minutes)"
 
@@ -194,6 +217,12 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     test_split = test_split or load_mnist("test", config.data_dir)
 
     teachers = load_teachers(config, device)  # before seeding: building them draws random numbers
+    if init_model is None and config.init_weights:  # (so does this)
+        init_model = load_network(config.init_weights)
+        asked = MLP(config.hidden, config.activation, config.dropout).architecture()
+        if init_model.architecture() != asked:  # else the card would describe another network
+            raise ValueError(f"{config.init_weights} holds a {_shape(init_model.architecture())} network; the run "
+                             f"asks for {_shape(asked)}: set the same hidden sizes, activation and dropout")
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
@@ -213,7 +242,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     variants = None
     if config.draws_variants:
         variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
-                                 config.redraw > 0, config.styles > 0)
+                                 config.redraw > 0, config.styles > 0, more_nines=config.more_nines)
     return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
                images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
                train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
@@ -236,7 +265,7 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
     run.net.train()
     if run.variants is not None and config.styles > 0 and config.restyle_every and epoch > 1 \
             and (epoch - 1) % config.restyle_every == 0:
-        restyle(run.variants, run.labels, config.seed, epoch)
+        restyle(run.variants, run.labels, config.seed, epoch, config.more_nines)
     order = torch.randperm(n, generator=run.shuffle_gen)
     total_loss, seen = 0.0, 0
     for batch in range(1, run.batches + 1):
@@ -257,21 +286,29 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
             blend, blend_share = (mix_batch, config.mixup) if config.mixup > 0 else (cut_batch, config.cutmix)
             x, other_labels, own_share = blend(x, labels, blend_share, run.augment_gen)
         x = x.to(run.device)
-        with autocast:
-            logits = run.net(x)
-        logits = logits.float()  # the losses in fp32 also under bf16 autocast
-        if blended:  # each blend's loss is its two labels', weighted as the images are
-            own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,
-                                          reduction="none") for y in (labels, other_labels))
-            own_share = own_share.to(run.device)
-            loss = (own_share * own + (1 - own_share) * other).mean()
-        else:
-            loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
-        if run.teachers:
-            share = config.distill_share
-            loss = (1 - share) * loss + share * distillation_loss(logits, x, run.teachers, config.distill_temperature)
+
+        def batch_loss() -> torch.Tensor:
+            with autocast:
+                logits = run.net(x)
+            logits = logits.float()  # the losses in fp32 also under bf16 autocast
+            if blended:  # each blend's loss is its two labels', weighted as the images are
+                own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,
+                                              reduction="none") for y in (labels, other_labels))
+                own_weight = own_share.to(run.device)
+                loss = (own_weight * own + (1 - own_weight) * other).mean()
+            else:
+                loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
+            if run.teachers:
+                share = config.distill_share
+                loss = (1 - share) * loss + share * distillation_loss(logits, x, run.teachers,
+                                                                      config.distill_temperature)
+            return loss
+
         run.optimizer.zero_grad(set_to_none=True)
+        loss = batch_loss()
         loss.backward()
+        if config.sam:
+            sharpness_aware_gradient(run, batch_loss, config.sam)
         run.optimizer.step()
         if run.scheduler is not None:
             run.scheduler.step()

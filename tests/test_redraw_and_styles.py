@@ -8,7 +8,7 @@ from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
-from mnist_mlp.styles import STYLES, flagged_one, open_four, open_or_hooked_nine, style_images
+from mnist_mlp.styles import STYLES, flagged_one, more_nines, open_four, open_or_hooked_nine, style_images
 
 
 def zhang_suen_textbook(mask: np.ndarray) -> np.ndarray:
@@ -134,6 +134,34 @@ def test_nines_come_closed_open_below_and_open_at_the_top():
         assert loop[0][0] < stem[-1][0] and loop[0][1] < loop_bottom
     heights = [max(y for s in strokes for _, y in s) - min(y for s in strokes for _, y in s) for strokes in nines]
     assert min(heights) > 0.6  # a tail below the loop, always
+
+
+def test_more_nines_adds_rho_like_nines_and_tails_bulging_right_of_a_small_loop():
+    r = np.random.default_rng(0)
+    nines = [more_nines(r) for _ in range(600)]
+    one_stroke = [strokes[0] for strokes in nines if len(strokes) == 1]
+    # a loop of 28 points, then a stem to the very bottom (other 9s' straight tails end above it)
+    rho = [s for s in one_stroke if len(s) == 30 and s[-1][1] == 1.0]
+    bulging = [s for s in one_stroke if len(s) == 42]  # a loop of 28 points, then a curved tail of 14
+    assert 0.1 < len(rho) / len(nines) < 0.2 and 0.15 < len(bulging) / len(nines) < 0.25
+    for stroke in rho:
+        loop, (start, foot) = np.array(stroke[:28]), stroke[28:]
+        centre = (loop[:, 0].max() + loop[:, 0].min()) / 2
+        assert start[0] < centre and foot[1] == 1.0 and loop[:, 1].max() < 0.6  # a stem down from the left
+    for stroke in bulging:
+        loop, tail = np.array(stroke[:28]), np.array(stroke[28:])
+        assert tail[:, 0].max() > tail[0, 0] + 0.02  # out right of where it leaves the loop,
+        assert tail[-1, 0] < tail[:, 0].max() - 0.3 and tail[-1, 1] > 0.8  # and back left at the bottom
+        assert loop[:, 0].max() - loop[:, 0].min() < 0.65  # from a small loop
+    heights = [max(y for s in strokes for _, y in s) - min(y for s in strokes for _, y in s) for strokes in nines]
+    assert min(heights) > 0.6
+
+
+def test_more_nines_changes_only_the_nines():
+    others = np.repeat([1, 4, 7, 0], 20)
+    assert np.array_equal(style_images(others, seed=2, nines=True), style_images(others, seed=2))
+    nines = np.repeat([9], 40)
+    assert not np.array_equal(style_images(nines, seed=2, nines=True), style_images(nines, seed=2))
 
 
 def test_variants_are_picked_at_the_asked_shares(mnist_train):

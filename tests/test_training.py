@@ -9,8 +9,9 @@ import torch
 
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
+from mnist_mlp.model import MLP
 from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup,
-                                 train, train_epoch)
+                                 sharpness_aware_gradient, train, train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -57,7 +58,8 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(teachers=(("t.safetensors", 0.0),)), dict(teachers=("t.safetensors",)),
                                  dict(distill_temperature=0.0), dict(distill_share=1.5),
                                  dict(mixup=1.5), dict(mixup=True), dict(cutmix=-0.1),
-                                 dict(mixup=0.2, cutmix=0.2)])
+                                 dict(mixup=0.2, cutmix=0.2), dict(sam=-0.1), dict(sam=True), dict(sam=2.0),
+                                 dict(more_nines=1), dict(init_weights="")])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -112,7 +114,7 @@ def test_train_py_names_a_teacher_it_cannot_read(tmp_path, mnist_root):
     proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", "--teacher", "missing.safetensors:2",
                            "--out", str(tmp_path / "x.safetensors")],
                           cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1 and "teacher: missing.safetensors: no such weights file" in proc.stderr
+    assert proc.returncode == 1 and "weights to learn from: missing.safetensors: no such weights file" in proc.stderr
     assert not (tmp_path / "x.safetensors").exists()
 
 
@@ -188,3 +190,61 @@ def test_a_run_with_cutmix_still_learns_the_digits(mnist_train, mnist_test):
     result = train(TrainConfig(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1,
                                cutmix=0.5), train_split=mnist_train, test_split=mnist_test)
     assert result.test_accuracy >= 0.85
+
+
+def test_sam_takes_the_gradient_a_radius_uphill_and_leaves_the_weights_where_they_were():
+    """The gradient SAM steps with is the plain gradient at the weights moved `radius` along the
+    normalised gradient; the weights themselves are back where they were."""
+    torch.manual_seed(0)
+    model = MLP((16,), dropout=0.0)
+    x, y = torch.rand(32, 28, 28), torch.randint(0, 10, (32,))
+    run = type("Run", (), {"net": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1)})()
+
+    def batch_loss():
+        return torch.nn.functional.cross_entropy(model(x), y)
+
+    before = [p.detach().clone() for p in model.parameters()]
+    batch_loss().backward()
+    plain = [p.grad.clone() for p in model.parameters()]
+    sharpness_aware_gradient(run, batch_loss, 0.5)
+    assert all(torch.allclose(p, b, rtol=0, atol=1e-6) for p, b in zip(model.parameters(), before))  # (rounding)
+    norm = torch.sqrt(sum((g ** 2).sum() for g in plain))
+    uphill = MLP((16,), dropout=0.0)
+    with torch.no_grad():
+        for q, b, g in zip(uphill.parameters(), before, plain):
+            q.copy_(b + 0.5 * g / norm)
+    torch.nn.functional.cross_entropy(uphill(x), y).backward()
+    for p, q, g in zip(model.parameters(), uphill.parameters(), plain):
+        assert torch.allclose(p.grad, q.grad, atol=1e-6) and not torch.allclose(p.grad, g)
+
+
+def test_a_run_with_sam_still_learns_the_digits_and_differs_from_one_without(mnist_train, mnist_test):
+    config = dict(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    plain = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    sharp = train(TrainConfig(**config, sam=0.05), train_split=mnist_train, test_split=mnist_test)
+    assert sharp.test_accuracy >= 0.85
+    assert not torch.equal(sharp.model.layers[0].weight, plain.model.layers[0].weight)
+
+
+def test_a_run_can_start_from_a_weights_file(tmp_path, mnist_train, mnist_test):
+    """init_weights: the run starts from that file's network (a fine-tune), so one short epoch at a
+    small learning rate keeps what it knew; a file of another shape is refused by name."""
+    first = train(TrainConfig(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3),
+                  train_split=mnist_train, test_split=mnist_test)
+    path = save_weights(first.model, make_card(first.model, first, command="test"), tmp_path / "start.safetensors")
+    config = dict(hidden=(128,), epochs=1, limit_train=500, lr=1e-5, dropout=first.model.dropout)
+    run = setup(TrainConfig(**config, init_weights=str(path)), mnist_train, mnist_test)
+    assert all(torch.equal(a, b) for a, b in zip(run.model.parameters(), first.model.parameters()))
+    scratch = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    tuned = train(TrainConfig(**config, init_weights=str(path)), train_split=mnist_train, test_split=mnist_test)
+    assert tuned.test_accuracy >= first.test_accuracy - 0.01 and scratch.test_accuracy < 0.5
+    with pytest.raises(ValueError, match="start.safetensors holds a 784-128-10 relu"):
+        setup(TrainConfig(**{**config, "hidden": (64,)}, init_weights=str(path)), mnist_train, mnist_test)
+
+
+def test_train_py_names_the_weights_it_cannot_start_from(tmp_path, mnist_root):
+    proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", "--init", "missing.safetensors",
+                           "--out", str(tmp_path / "x.safetensors")],
+                          cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "weights to learn from: missing.safetensors: no such weights file" in proc.stderr
+    assert not (tmp_path / "x.safetensors").exists()

@@ -171,7 +171,9 @@ def test_whatever_training_accepts_the_loader_accepts(tmp_path):
 
 # Each shipped weights file and the `train.py --preset NAME [--seed N]` that trains it.
 SHIPPED = {"styles_seed0.json": ("styles", {}),
-           "styles_seed1.json": ("styles", {"seed": 1}), "mnist_only.json": ("mnist_only", {})}
+           "styles_seed1.json": ("styles", {"seed": 1}), "mnist_only.json": ("mnist_only", {}),
+           "sharp_seed0.json": ("sharp", {}),
+           "sharp_seed1.json": ("sharp", {"init_weights": "weights/styles_seed1.safetensors", "seed": 101})}
 
 
 @pytest.mark.parametrize("card_name, preset, overrides", sorted((k, *v) for k, v in SHIPPED.items()))

@@ -35,10 +35,17 @@ def training_words(config: dict) -> str:
             words.append(f", {share:.0%} {what}")
     if _share(config, "styles") and (every := _share(config, "restyle_every")):
         words.append(f" (drawn afresh every {every:g} epochs)")
+    if _share(config, "styles") and config.get("more_nines") is True:
+        words.append(", among them `ρ`-like 9s and 9s with a tail bulging right")
     if share := _share(config, "mixup"):
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
         words.append(f", {share:.0%} of each batch cut and joined with other images of it (CutMix)")
+    if radius := _share(config, "sam"):
+        words.append(f", each step's gradient taken {radius:g} away where the loss rises fastest "
+                     "(sharpness-aware minimisation)")
+    if isinstance(start := config.get("init_weights"), str):
+        words.append(f", starting from `{start}`")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
