@@ -110,8 +110,10 @@ def test_train_py_rejects_bad_flags_with_a_message(tmp_path):
     assert not (tmp_path / "x.safetensors").exists()
 
 
-def test_train_py_names_a_teacher_it_cannot_read(tmp_path, mnist_root):
-    proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", "--teacher", "missing.safetensors:2",
+@pytest.mark.parametrize("flags", [["--teacher", "missing.safetensors:2"], ["--init", "missing.safetensors"]])
+def test_train_py_names_the_weights_it_cannot_learn_from(tmp_path, mnist_root, flags):
+    """A teacher, or the network to start from, that cannot be read: its name and why, no file written."""
+    proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", *flags,
                            "--out", str(tmp_path / "x.safetensors")],
                           cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "weights to learn from: missing.safetensors: no such weights file" in proc.stderr
@@ -240,11 +242,3 @@ def test_a_run_can_start_from_a_weights_file(tmp_path, mnist_train, mnist_test):
     assert tuned.test_accuracy >= first.test_accuracy - 0.01 and scratch.test_accuracy < 0.5
     with pytest.raises(ValueError, match="start.safetensors holds a 784-128-10 relu"):
         setup(TrainConfig(**{**config, "hidden": (64,)}, init_weights=str(path)), mnist_train, mnist_test)
-
-
-def test_train_py_names_the_weights_it_cannot_start_from(tmp_path, mnist_root):
-    proc = subprocess.run([sys.executable, "train.py", "--preset", "fast", "--init", "missing.safetensors",
-                           "--out", str(tmp_path / "x.safetensors")],
-                          cwd=ROOT, env=python_env(), capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 1 and "weights to learn from: missing.safetensors: no such weights file" in proc.stderr
-    assert not (tmp_path / "x.safetensors").exists()
