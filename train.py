@@ -1,7 +1,7 @@
 """Train the MNIST MLP and write its weights (safetensors + JSON card).
 
     python train.py                      # the shipped model (--preset best): the average of the two
-                                         # --preset styles networks (seeds 0, 1), as one MLP
+                                         # --preset sharp networks, as one MLP
     python train.py --preset fast        # 98 % in seconds
     python train.py --average A.safetensors B.safetensors --out weights/avg.safetensors
     torchrun --nproc_per_node=2 train.py --preset fast --out weights/ddp.safetensors
@@ -134,12 +134,12 @@ def write_average(p, members, args, training_flags) -> None:
 
     if training_flags:
         p.error(f"averaging trains nothing, so --{training_flags[0].replace('_', '-')} has no effect; train "
-                "each member with its own train.py run first (--preset best: --preset styles --seed 0 / 1)")
+                "each member with its own train.py run first (--preset best: see the README's Train section)")
     try:
         model, card = average_files(list(members), args.data_dir)
     except WeightsError as error:
         hint = "" if args.members else (f"\n(--preset {args.preset} averages {', '.join(path for path, _ in members)}; "
-                                        "train each with `python train.py --preset styles --seed N --out PATH`)")
+                                        "train each as the README's Train section says)")
         sys.exit(f"average: {error}{hint}")
     except (ValueError, MnistError) as error:  # networks that cannot be one MLP; no MNIST to measure it on
         sys.exit(f"average: {error}")
