@@ -127,8 +127,8 @@ def load_network(path: str) -> MLP:
     return load_weights(in_project if not os.path.exists(path) and in_project.exists() else path)[0]
 
 
-def _shape(arch: dict) -> str:
-    return f"{'-'.join(map(str, [784, *arch['hidden'], 10]))} {arch['activation']} (dropout {arch['dropout']:g})"
+def _shape(hidden: tuple[int, ...], activation: str, dropout: float) -> str:
+    return f"{'-'.join(map(str, [784, *hidden, 10]))} {activation} (dropout {dropout:g})"
 
 
 def load_teachers(config: TrainConfig, device: torch.device) -> list[tuple[MLP, float]]:
@@ -219,10 +219,11 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     teachers = load_teachers(config, device)  # before seeding: building them draws random numbers
     if init_model is None and config.init_weights:  # (so does this)
         init_model = load_network(config.init_weights)
-        asked = MLP(config.hidden, config.activation, config.dropout).architecture()
-        if init_model.architecture() != asked:  # else the card would describe another network
-            raise ValueError(f"{config.init_weights} holds a {_shape(init_model.architecture())} network; the run "
-                             f"asks for {_shape(asked)}: set the same hidden sizes, activation and dropout")
+        held = (init_model.hidden, init_model.activation, init_model.dropout)
+        asked = (tuple(config.hidden), config.activation, float(config.dropout))
+        if held != asked:  # else the card would describe another network
+            raise ValueError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
+                             f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
