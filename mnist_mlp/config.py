@@ -199,7 +199,7 @@ STUDENT = {**STYLES, "distill_temperature": 1.0, "seed": 1,
 # "sharp": a fine-tune of a `styles` network, 12 more epochs of its recipe (one-cycle to lr 4e-4) with
 # sharpness-aware minimisation (radius 0.05) and the `ρ`-like and bulging-tail 9s of
 # styles.more_nines: this from styles_seed0 at seed 100, and the same with
-# --init weights/styles_seed1.safetensors --seed 101 (~4 min each at one thread, after ~8 min
+# --init weights/styles_seed1.safetensors --seed 101 (~4 min each at one thread, after ~7 min
 # drawing the variants). Measured, the pair: Semeion 95.17 / 94.10 %, MNIST 99.33 %, re-drawn MNIST
 # 98.45 % (31 errors); again with seeds 500 / 501: 94.98 / 93.91 %, 99.32 %, 98.45 %. The same
 # fine-tune with neither change read 94.79 / 93.35 %; with SAM alone 94.79 / 93.72 %; with the 9s
