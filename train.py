@@ -115,8 +115,8 @@ def main(argv=None):
         result = train(config, on_progress)
     except TrainingCancelled:
         sys.exit("training cancelled; no weights written")
-    except (WeightsError, ValueError) as error:  # a teacher or the weights to start from: unreadable, or
-        sys.exit(f"weights to learn from: {error}")  # of another shape than the run asks for
+    except WeightsError as error:  # a teacher or the weights to start from: unreadable, or of another
+        sys.exit(f"weights to learn from: {error}")  # shape than the run asks for
     except KeyboardInterrupt:
         sys.exit("\ninterrupted; no weights written")  # the old weights file is untouched
     finish_distributed()

@@ -222,8 +222,10 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
         held = (init_model.hidden, init_model.activation, init_model.dropout)
         asked = (tuple(config.hidden), config.activation, float(config.dropout))
         if held != asked:  # else the card would describe another network
-            raise ValueError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
-                             f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
+            from .weights import WeightsError
+
+            raise WeightsError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
+                                f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
