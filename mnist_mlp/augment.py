@@ -66,7 +66,7 @@ WIDENED = 0.5  # of the re-drawn images, this share is also widened towards a sq
 
 
 def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw: bool, styles: bool,
-                  chunk: int = 1000, more_nines: bool = False) -> torch.Tensor:
+                  chunk: int = 1000, styles_table: dict | None = None) -> torch.Tensor:
     """Other versions of each training image, drawn once per run: uint8 [N, 3, 28, 28] holding
     its skeleton re-drawn with a random pen, the same widened, and a drawing of its label in a style
     MNIST lacks (zeros where the label has none, or where a kind was not asked for)."""
@@ -82,16 +82,17 @@ def make_variants(images: torch.Tensor, labels: torch.Tensor, seed: int, redraw:
             out[start:start + chunk, 0] = (plain * 255).round().to(torch.uint8)
             out[start:start + chunk, 1] = (wide * 255).round().to(torch.uint8)
     if styles:
-        restyle(out, labels, seed, more_nines=more_nines)
+        restyle(out, labels, seed, styles_table=styles_table)
     return out
 
 
-def restyle(variants: torch.Tensor, labels: torch.Tensor, seed: int, epoch: int = 0, more_nines: bool = False) -> None:
+def restyle(variants: torch.Tensor, labels: torch.Tensor, seed: int, epoch: int = 0,
+            styles_table: dict | None = None) -> None:
     """Draw the style digits of `variants` (in place) afresh: a new drawing for each epoch, so
     a long run sees many more of them than it has images (the strokes take ~14 s per 60,000)."""
     from .styles import style_images
 
-    variants[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11 + 1000 * epoch, more_nines))
+    variants[:, 2] = torch.from_numpy(style_images(labels.numpy(), seed + 11 + 1000 * epoch, styles_table))
 
 
 def pick_variants(images: torch.Tensor, variants: torch.Tensor, redraw: float, styles: float,

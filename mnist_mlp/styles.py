@@ -4,13 +4,15 @@ Measured on real handwriting from outside MNIST (Semeion canvases, `benchmarks/r
 most misreadings were `1`s written with a long flag (and often a foot) read as 4, 7 or 2, open-top
 `4`s read as 6 or 9, and `9`s with an open loop or a hooked tail read as 3; then fine-pen `1`s
 whose flag meets the stem below its top (`λ`), `4`s whose bar turns down into the stem, and `9`s
-leaning forward or open at the top. This module draws
+leaning forward or open at the top; then printed (closed) `4`s and `4`s whose bar stops at a short
+stem, read as 9 or 6, and fine-pen `λ` 1s joined halfway down, read as 2. This module draws
 those styles from a few strokes with random proportions, slant, aspect and pen, in MNIST's normal
 form (longer side 20 px, centre of mass at the centre of 28 × 28), so they are mixed into training
 like any MNIST image (and distorted by `augment.py` the same way).
 
 Coordinates are in a unit box, x to the right, y down. Each style keeps what tells the digit apart
-from its neighbours: a `1`'s flag falls 35–70° below the horizontal (a flatter one is a `7`'s bar).
+from its neighbours: a `1`'s flag from the top falls 35–70° below the horizontal (a flatter one is a
+`7`'s bar); only a flag joined halfway down the stem may be flatter.
 """
 from __future__ import annotations
 
@@ -146,9 +148,79 @@ def more_nines(r: np.random.Generator) -> list[list[Point]]:
     return open_or_hooked_nine(r)
 
 
+def closed_four(r: np.random.Generator) -> list[list[Point]]:
+    """A printed `4`: a triangle from the stem's top down-left to the bar, the bar crossing the stem
+    low (at 0.5–0.8 of the height), so the stem reaches little below it (thick-pen 4s like that were
+    read as 9)."""
+    bar_y = r.uniform(0.5, 0.8)
+    stem_x = r.uniform(0.55, 0.8)
+    top = (stem_x + r.uniform(-0.05, 0.1), r.uniform(0.0, 0.05))
+    corner = (r.uniform(-0.05, 0.2), bar_y + r.uniform(-0.05, 0.05))
+    bar_end = (r.uniform(max(stem_x + 0.05, 0.8), 1.05), bar_y + r.uniform(-0.08, 0.05))
+    foot = (stem_x + r.uniform(-0.1, 0.05), 1.0)
+    if r.random() < 0.5:  # the stem from the triangle's top, or a little below it
+        return [[top, corner, bar_end], [top, foot]]
+    return [[top, corner, bar_end], [(top[0], top[1] + r.uniform(0.0, 0.1)), foot]]
+
+
+def more_fours(r: np.random.Generator) -> list[list[Point]]:
+    """A `4` of `open_four`, or a printed one (`closed_four`, a fifth); and in 40 % of the open 4s
+    drawn as two strokes, the bar ends at the stem instead of crossing it (`ч`/`Ч`-like 4s with a
+    short stem, read as 9 or 6 before)."""
+    if r.random() < 0.2:
+        return closed_four(r)
+    strokes = open_four(r)
+    if len(strokes) == 2 and r.random() < 0.4:
+        left, stem = strokes
+        (x0, y0), (x1, y1) = stem
+        at_stem = x0 + (x1 - x0) * ((left[-1][1] - y0) / max(y1 - y0, 1e-6))  # the stem's x at the bar's end
+        strokes = [left[:-1] + [(at_stem + r.uniform(-0.03, 0.06), left[-1][1])], stem]
+    return strokes
+
+
+def more_ones(r: np.random.Generator) -> list[list[Point]]:
+    """A `1` of `flagged_one`, or (15 %) a `λ`-like 1 whose long, flat flag (25–45° below the
+    horizontal) meets a forward-leaning stem 35–65 % of the way down — as a fine pen traces many
+    thick-pen 1s of other writers (read as 2 before)."""
+    if r.random() >= 0.15:
+        return flagged_one(r)
+    slant = r.uniform(0.1, 0.6)
+    top, bottom = (0.5 + slant / 2, 0.0), (0.5 - slant / 2 + r.uniform(0.0, 0.2), 1.0)
+    j = r.uniform(0.35, 0.65)
+    joint = (top[0] + (bottom[0] - top[0]) * j, j)
+    length, angle = r.uniform(0.4, 0.8), math.radians(r.uniform(25, 45))
+    flag_end = (joint[0] - length * math.cos(angle), min(1.0, joint[1] + length * math.sin(angle)))
+    return [[top, joint, bottom], [flag_end, joint]]
+
+
+def zed_tailed_nine(r: np.random.Generator) -> list[list[Point]]:
+    """A `9` with a small loop whose tail bulges right, then turns sharply at the bottom into a
+    flat stroke to the left (`ʒ`-like)."""
+    rx, ry = r.uniform(0.18, 0.32), r.uniform(0.13, 0.22)
+    cx, cy = r.uniform(0.3, 0.5), ry + 0.02
+    x = cx + rx * r.uniform(0.85, 1.0)
+    corner = (x + r.uniform(0.0, 0.3), r.uniform(0.85, 1.0))
+    bulge = (x + r.uniform(0.2, 0.45), r.uniform(0.45, 0.7))
+    loop = arc(cx, cy, rx, ry, 0.0 if r.random() < 0.6 else r.uniform(100, 150), 360, 28)
+    end = (r.uniform(-0.05, 0.2), corner[1] + r.uniform(-0.06, 0.04))
+    return [loop + _curve((x, cy), bulge, corner, 12) + [end]]
+
+
 STYLES = {1: flagged_one, 4: open_four, 7: crossed_seven, 9: open_or_hooked_nine}
 # With TrainConfig.more_nines: the same, and the `ρ`-like and bulging-tail 9s of `more_nines`.
 MORE_NINES = {**STYLES, 9: more_nines}
+
+
+def style_table(more_nines: bool = False, more_kinds: bool = False) -> dict:
+    """The drawing function of each styled digit: `STYLES`, with TrainConfig.more_nines the 9s of
+    `more_nines`, and with TrainConfig.more_kinds also printed 4s and 4s whose bar ends at the stem
+    (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) `ʒ`-tailed 9s."""
+    table = dict(MORE_NINES if more_nines else STYLES)
+    if more_kinds:
+        nine = table[9]
+        table.update({1: more_ones, 4: more_fours,
+                      9: lambda r: zed_tailed_nine(r) if r.random() < 0.15 else nine(r)})
+    return table
 
 
 def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> np.ndarray:
@@ -169,10 +241,11 @@ def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> n
     return np.clip(digit / max(float(digit.max()), 1e-6), 0, 1)
 
 
-def style_images(labels: np.ndarray, seed: int = 0, nines: bool = False) -> np.ndarray:
-    """uint8 [N, 28, 28]: for each label with a style here, a digit in that style drawn fresh; zeros
-    for the other labels (they keep their MNIST image). `nines`: also the kinds of `more_nines`."""
-    styles = MORE_NINES if nines else STYLES
+def style_images(labels: np.ndarray, seed: int = 0, styles: dict | None = None) -> np.ndarray:
+    """uint8 [N, 28, 28]: for each label with a style in `styles` (default `STYLES`; see
+    `style_table`), a digit in that style drawn fresh; zeros for the other labels (they keep their
+    MNIST image)."""
+    styles = STYLES if styles is None else styles
     r = np.random.default_rng(seed)
     out = np.zeros((len(labels), FIELD, FIELD), np.uint8)
     for i, label in enumerate(np.asarray(labels).tolist()):

@@ -21,6 +21,7 @@ from .augment import AugmentConfig, augment_batch, make_variants, pick_variants,
 from .data import Split, load_mnist
 from .config import TrainConfig
 from .model import MLP
+from .styles import style_table
 
 
 @dataclass
@@ -245,7 +246,8 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     variants = None
     if config.draws_variants:
         variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
-                                 config.redraw > 0, config.styles > 0, more_nines=config.more_nines)
+                                 config.redraw > 0, config.styles > 0,
+                                 styles_table=style_table(config.more_nines, config.more_kinds))
     return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
                images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
                train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
@@ -268,7 +270,7 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
     run.net.train()
     if run.variants is not None and config.styles > 0 and config.restyle_every and epoch > 1 \
             and (epoch - 1) % config.restyle_every == 0:
-        restyle(run.variants, run.labels, config.seed, epoch, config.more_nines)
+        restyle(run.variants, run.labels, config.seed, epoch, style_table(config.more_nines, config.more_kinds))
     order = torch.randperm(n, generator=run.shuffle_gen)
     total_loss, seen = 0.0, 0
     for batch in range(1, run.batches + 1):

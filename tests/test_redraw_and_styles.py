@@ -8,7 +8,8 @@ from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
-from mnist_mlp.styles import STYLES, flagged_one, more_nines, open_four, open_or_hooked_nine, style_images
+from mnist_mlp.styles import (MORE_NINES, STYLES, closed_four, flagged_one, more_fours, more_nines, more_ones,
+                              open_four, open_or_hooked_nine, style_images, style_table, zed_tailed_nine)
 
 
 def zhang_suen_textbook(mask: np.ndarray) -> np.ndarray:
@@ -159,9 +160,70 @@ def test_more_nines_adds_rho_like_nines_and_tails_bulging_right_of_a_small_loop(
 
 def test_more_nines_changes_only_the_nines():
     others = np.repeat([1, 4, 7, 0], 20)
-    assert np.array_equal(style_images(others, seed=2, nines=True), style_images(others, seed=2))
+    assert np.array_equal(style_images(others, seed=2, styles=MORE_NINES), style_images(others, seed=2))
     nines = np.repeat([9], 40)
-    assert not np.array_equal(style_images(nines, seed=2, nines=True), style_images(nines, seed=2))
+    assert not np.array_equal(style_images(nines, seed=2, styles=MORE_NINES), style_images(nines, seed=2))
+
+
+def test_printed_fours_close_a_triangle_and_cross_the_stem_low():
+    r = np.random.default_rng(0)
+    for _ in range(300):
+        (top, corner, bar_end), (stem_top, foot) = closed_four(r)
+        assert stem_top[0] == top[0] and top[1] <= stem_top[1] <= top[1] + 0.1  # the stem from the apex
+        assert corner[0] < top[0] - 0.3 and 0.45 <= corner[1] <= 0.85  # down-left to the bar
+        bar_y = bar_end[1]
+        stem_x_at_bar = top[0] + (foot[0] - top[0]) * (bar_y - top[1]) / (foot[1] - top[1])
+        assert bar_end[0] > stem_x_at_bar and foot[1] == 1.0  # the bar crosses the stem, which goes on down
+
+
+def test_more_fours_add_printed_fours_and_bars_that_end_at_the_stem():
+    r = np.random.default_rng(0)
+    fours = [more_fours(r) for _ in range(800)]
+    printed = [f for f in fours if len(f) == 2 and f[1][0][0] == f[0][0][0]]  # the stem from the triangle's apex
+    assert 0.12 < len(printed) / len(fours) < 0.28
+    def ending_at_stem(strokes: list) -> bool:  # the bar's end within -0.03..0.06 of the stem's x there
+        (bar_x, bar_y), ((x0, y0), (x1, y1)) = strokes[0][-1], strokes[1]
+        return -0.03 - 1e-9 <= bar_x - (x0 + (x1 - x0) * (bar_y - y0) / (y1 - y0)) <= 0.06 + 1e-9
+
+    two_strokes = [f for f in fours if len(f) == 2 and f not in printed]
+    plain = [f for f in (open_four(r) for _ in range(800)) if len(f) == 2]
+    share, plain_share = (np.mean([ending_at_stem(f) for f in group]) for group in (two_strokes, plain))
+    assert share > plain_share + 0.3  # 40 % moved to end at the stem; open_four's own bars mostly cross it
+
+
+def test_more_ones_add_lambda_ones_whose_flat_flag_meets_the_stem_low():
+    r = np.random.default_rng(0)
+    ones = [more_ones(r) for _ in range(800)]
+    low = [o for o in ones if len(o) == 2 and len(o[0]) == 3 and o[1][-1] == o[0][1]]  # a flag ending at the joint
+    assert 0.1 < len(low) / len(ones) < 0.2
+    for (top, joint, bottom), (flag_end, flag_joint) in low:
+        assert flag_joint == joint and 0.35 <= joint[1] <= 0.65
+        assert top[0] > bottom[0] - 0.1  # leaning forward
+        drop = np.degrees(np.arctan2(flag_end[1] - joint[1], joint[0] - flag_end[0]))
+        assert 20 <= drop <= 45.5 and flag_end[0] < joint[0]  # long and flat, down-left
+
+
+def test_zed_tailed_nines_turn_sharply_into_a_flat_stroke_along_the_bottom():
+    r = np.random.default_rng(0)
+    for _ in range(200):
+        (stroke,) = zed_tailed_nine(r)
+        loop, tail = np.array(stroke[:28]), np.array(stroke[28:])
+        corner, end = tail[-2], tail[-1]
+        assert tail[:, 0].max() > tail[0, 0] + 0.05  # bulging right of the loop
+        assert corner[1] >= 0.85 and abs(end[1] - corner[1]) <= 0.06 and end[0] < corner[0] - 0.2  # then flat, left
+        assert loop[:, 1].max() < 0.5  # under a small loop at the top
+
+
+def test_more_kinds_change_only_the_ones_fours_and_nines():
+    plain, more = style_table(), style_table(more_kinds=True)
+    assert plain == STYLES and more[7] is STYLES[7]
+    assert all(more[d] is not STYLES[d] for d in (1, 4, 9))
+    assert style_table(more_nines=True) == MORE_NINES
+    sevens = np.repeat([7, 0], 20)
+    assert np.array_equal(style_images(sevens, seed=2, styles=more), style_images(sevens, seed=2))
+    for digit in (1, 4, 9):
+        labels = np.repeat([digit], 60)
+        assert not np.array_equal(style_images(labels, seed=2, styles=more), style_images(labels, seed=2))
 
 
 def test_variants_are_picked_at_the_asked_shares(mnist_train):

@@ -37,6 +37,8 @@ def training_words(config: dict) -> str:
         words.append(f" (drawn afresh every {every:g} epochs)")
     if _share(config, "styles") and config.get("more_nines") is True:
         words.append(", among them `ρ`-like 9s and 9s with a tail bulging right")
+    if _share(config, "styles") and config.get("more_kinds") is True:
+        words.append(", printed 4s, 4s whose bar ends at the stem, `λ`-like 1s and `ʒ`-tailed 9s")
     if share := _share(config, "mixup"):
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
