@@ -41,7 +41,8 @@ def test_about_says_how_each_shipped_model_was_trained():
         assert ("The average of 2 networks" in text) == (name == "mnist_mlp.safetensors"), name
         assert ("(sharpness-aware minimisation)" in text) == sharp, name
         assert ("among them `ρ`-like 9s" in text) == sharp, name
-        assert (", printed 4s, 4s whose bar ends at the stem, `λ`-like 1s and `ʒ`-tailed 9s" in text) == sharp, name
+        assert ("among them `ρ`-like 9s, 9s with a tail bulging right, printed 4s, 4s whose bar ends at the stem, "
+                "`λ`-like 1s joined halfway down and `ʒ`-tailed 9s, each step" in text) == sharp, name
         assert "learning also" not in text, name
     default = said["mnist_mlp.safetensors"]
     for seed, accuracy in ((0, "99.32%"), (1, "99.21%")):

@@ -35,10 +35,13 @@ def training_words(config: dict) -> str:
             words.append(f", {share:.0%} {what}")
     if _share(config, "styles") and (every := _share(config, "restyle_every")):
         words.append(f" (drawn afresh every {every:g} epochs)")
+    kinds = []
     if _share(config, "styles") and config.get("more_nines") is True:
-        words.append(", among them `ρ`-like 9s and 9s with a tail bulging right")
+        kinds += ["`ρ`-like 9s", "9s with a tail bulging right"]
     if _share(config, "styles") and config.get("more_kinds") is True:
-        words.append(", printed 4s, 4s whose bar ends at the stem, `λ`-like 1s and `ʒ`-tailed 9s")
+        kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down", "`ʒ`-tailed 9s"]
+    if kinds:
+        words.append(", among them " + (", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]))
     if share := _share(config, "mixup"):
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
