@@ -217,9 +217,12 @@ def style_table(more_nines: bool = False, more_kinds: bool = False) -> dict:
     (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) `ʒ`-tailed 9s."""
     table = dict(MORE_NINES if more_nines else STYLES)
     if more_kinds:
-        nine = table[9]
-        table.update({1: more_ones, 4: more_fours,
-                      9: lambda r: zed_tailed_nine(r) if r.random() < 0.15 else nine(r)})
+        other_nine = table[9]
+
+        def nine_or_zed_tailed(r: np.random.Generator) -> list[list[Point]]:
+            return zed_tailed_nine(r) if r.random() < 0.15 else other_nine(r)
+
+        table.update({1: more_ones, 4: more_fours, 9: nine_or_zed_tailed})
     return table
 
 
