@@ -59,7 +59,7 @@ def main(argv=None):
                    help="the style 9s also `ρ`-like and with a tail bulging right (styles.more_nines)")
     p.add_argument("--more-kinds", action=argparse.BooleanOptionalAction, default=None,
                    help="also printed 4s, 4s whose bar ends at the stem, 1s whose flag meets the stem low (λ) "
-                        "and ʒ-tailed 9s (styles.style_table)")
+                        "and cursive S-tailed 9s (styles.style_table)")
     p.add_argument("--sam", type=float, metavar="RADIUS",
                    help="sharpness-aware minimisation: take each step's gradient at the weights moved RADIUS "
                         "along it (0: off; two passes a step)")

@@ -5,7 +5,8 @@ most misreadings were `1`s written with a long flag (and often a foot) read as 4
 `4`s read as 6 or 9, and `9`s with an open loop or a hooked tail read as 3; then fine-pen `1`s
 whose flag meets the stem below its top (`λ`), `4`s whose bar turns down into the stem, and `9`s
 leaning forward or open at the top; then printed (closed) `4`s and `4`s whose bar stops at a short
-stem, read as 9 or 6, and fine-pen `λ` 1s joined halfway down, read as 2. This module draws
+stem, read as 9 or 6, fine-pen `λ` 1s joined halfway down, read as 2, and cursive 9s, a loop on
+an `S`, read as 3. This module draws
 those styles from a few strokes with random proportions, slant, aspect and pen, in MNIST's normal
 form (longer side 20 px, centre of mass at the centre of 28 × 28), so they are mixed into training
 like any MNIST image (and distorted by `augment.py` the same way).
@@ -193,17 +194,21 @@ def more_ones(r: np.random.Generator) -> list[list[Point]]:
     return [[top, joint, bottom], [flag_end, joint]]
 
 
-def zed_tailed_nine(r: np.random.Generator) -> list[list[Point]]:
-    """A `9` with a small loop whose tail bulges right, then turns sharply at the bottom into a
-    flat stroke to the left (`ʒ`-like)."""
-    rx, ry = r.uniform(0.18, 0.32), r.uniform(0.13, 0.22)
-    cx, cy = r.uniform(0.3, 0.5), ry + 0.02
-    x = cx + rx * r.uniform(0.85, 1.0)
-    corner = (x + r.uniform(0.0, 0.3), r.uniform(0.85, 1.0))
-    bulge = (x + r.uniform(0.2, 0.45), r.uniform(0.45, 0.7))
-    loop = arc(cx, cy, rx, ry, 0.0 if r.random() < 0.6 else r.uniform(100, 150), 360, 28)
-    end = (r.uniform(-0.05, 0.2), corner[1] + r.uniform(-0.06, 0.04))
-    return [loop + _curve((x, cy), bulge, corner, 12) + [end]]
+def s_tailed_nine(r: np.random.Generator) -> list[list[Point]]:
+    """A cursive `9`: a small loop at the top whose tail leaves its bottom, runs down to the right
+    and turns left along the bottom, sharply or round — an `S` under a loop (read as 3 before)."""
+    rx, ry = r.uniform(0.18, 0.3), r.uniform(0.12, 0.2)
+    cx, cy = r.uniform(0.4, 0.65), ry + 0.02
+    start = r.uniform(60, 120)  # where the pen leaves the loop: around its bottom
+    loop = arc(cx, cy, rx, ry, start - 360 + r.uniform(0, 30), start, 28)  # sometimes a little open
+    turn = (r.uniform(0.7, 1.0), r.uniform(0.8, 0.95))
+    middle = (cx + rx * r.uniform(0.6, 1.4), r.uniform(0.45, 0.65))
+    end = (r.uniform(-0.05, 0.25), turn[1] + r.uniform(-0.03, 0.08))
+    if r.random() < 0.5:  # a sharp turn at the lower right
+        tail = _curve(loop[-1], middle, turn, 12) + [end]
+    else:
+        tail = _curve(loop[-1], middle, turn, 10) + _curve(turn, (turn[0] + 0.05, end[1] + 0.05), end, 8)[1:]
+    return [loop + tail[1:]]
 
 
 STYLES = {1: flagged_one, 4: open_four, 7: crossed_seven, 9: open_or_hooked_nine}
@@ -214,15 +219,15 @@ MORE_NINES = {**STYLES, 9: more_nines}
 def style_table(more_nines: bool = False, more_kinds: bool = False) -> dict:
     """The drawing function of each styled digit: `STYLES`, with TrainConfig.more_nines the 9s of
     `more_nines`, and with TrainConfig.more_kinds also printed 4s and 4s whose bar ends at the stem
-    (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) `ʒ`-tailed 9s."""
+    (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) cursive, `S`-tailed 9s."""
     table = dict(MORE_NINES if more_nines else STYLES)
     if more_kinds:
         other_nine = table[9]
 
-        def nine_or_zed_tailed(r: np.random.Generator) -> list[list[Point]]:
-            return zed_tailed_nine(r) if r.random() < 0.15 else other_nine(r)
+        def nine_or_s_tailed(r: np.random.Generator) -> list[list[Point]]:
+            return s_tailed_nine(r) if r.random() < 0.15 else other_nine(r)
 
-        table.update({1: more_ones, 4: more_fours, 9: nine_or_zed_tailed})
+        table.update({1: more_ones, 4: more_fours, 9: nine_or_s_tailed})
     return table
 
 

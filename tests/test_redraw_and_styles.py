@@ -9,7 +9,7 @@ from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
 from mnist_mlp.styles import (MORE_NINES, STYLES, closed_four, flagged_one, more_fours, more_nines, more_ones,
-                              open_four, open_or_hooked_nine, style_images, style_table, zed_tailed_nine)
+                              open_four, open_or_hooked_nine, s_tailed_nine, style_images, style_table)
 
 
 def zhang_suen_textbook(mask: np.ndarray) -> np.ndarray:
@@ -203,15 +203,15 @@ def test_more_ones_add_lambda_ones_whose_flat_flag_meets_the_stem_low():
         assert 20 <= drop <= 45.5 and flag_end[0] < joint[0]  # long and flat, down-left
 
 
-def test_zed_tailed_nines_turn_sharply_into_a_flat_stroke_along_the_bottom():
+def test_cursive_nines_are_a_loop_on_an_s_ending_left_along_the_bottom():
     r = np.random.default_rng(0)
     for _ in range(200):
-        (stroke,) = zed_tailed_nine(r)
+        (stroke,) = s_tailed_nine(r)
         loop, tail = np.array(stroke[:28]), np.array(stroke[28:])
-        corner, end = tail[-2], tail[-1]
-        assert tail[:, 0].max() > tail[0, 0] + 0.05  # bulging right of the loop
-        assert corner[1] >= 0.85 and abs(end[1] - corner[1]) <= 0.06 and end[0] < corner[0] - 0.2  # then flat, left
-        assert loop[:, 1].max() < 0.5  # under a small loop at the top
+        assert loop[:, 1].max() < 0.45 and loop[:, 0].max() - loop[:, 0].min() < 0.65  # a small loop on top
+        assert tail[:, 0].max() >= 0.7 and tail[:, 1].max() >= 0.8  # down to the right,
+        assert tail[-1, 0] < tail[:, 0].max() - 0.4 and tail[-1, 1] >= 0.75  # then left along the bottom
+        assert tail[-1, 0] < loop[:, 0].min() + 0.1  # ending below the loop's left side or beyond
 
 
 def test_more_kinds_change_only_the_ones_fours_and_nines():

@@ -39,7 +39,8 @@ def training_words(config: dict) -> str:
     if _share(config, "styles") and config.get("more_nines") is True:
         kinds += ["`ρ`-like 9s", "9s with a tail bulging right"]
     if _share(config, "styles") and config.get("more_kinds") is True:
-        kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down", "`ʒ`-tailed 9s"]
+        kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down",
+                  "cursive 9s (a loop on an S)"]
     if kinds:
         words.append(", among them " + (", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]))
     if share := _share(config, "mixup"):
