@@ -24,6 +24,11 @@ def _share(config: dict, name: str) -> float:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
 
 
+def listed(items: list[str]) -> str:
+    """["a", "b", "c"] → "a, b and c"."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def training_words(config: dict) -> str:
     """How the card's run changed its training images and what else it learned from, in words."""
     words = []
@@ -42,7 +47,7 @@ def training_words(config: dict) -> str:
         kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down",
                   "cursive 9s (a loop on an S)"]
     if kinds:
-        words.append(", among them " + (", ".join(kinds[:-1]) + " and " + kinds[-1] if len(kinds) > 1 else kinds[0]))
+        words.append(f", among them {listed(kinds)}")
     if share := _share(config, "mixup"):
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
@@ -55,8 +60,7 @@ def training_words(config: dict) -> str:
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
-        named = [f"`{path}` (×{weight:g})" for path, weight in teachers]
-        named = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+        named = listed([f"`{path}` (×{weight:g})" for path, weight in teachers])
         words.append(f", learning also from the weighted average prediction of {named}")
     return "".join(words)
 
