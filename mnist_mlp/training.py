@@ -111,6 +111,7 @@ class Run:
     augment_gen: torch.Generator
     augment: AugmentConfig | None
     variants: torch.Tensor | None  # uint8 [N, 3, 28, 28]: re-drawn, widened, style (augment.py)
+    styles_table: dict  # the drawing function of each styled digit (styles.style_table)
     teachers: list[tuple[MLP, float]] = field(default_factory=list)  # (network, weight) to distil from
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
@@ -244,10 +245,10 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     # With a target, also test part-way through epochs so a run stops as soon as it gets there.
     checks = config.evals_per_epoch if config.target_acc is not None else 1
     variants = None
+    styles_table = style_table(config.more_nines, config.more_kinds)
     if config.draws_variants:
         variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
-                                 config.redraw > 0, config.styles > 0,
-                                 styles_table=style_table(config.more_nines, config.more_kinds))
+                                 config.redraw > 0, config.styles > 0, styles_table=styles_table)
     return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
                images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
                train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
@@ -256,7 +257,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                # Same shuffling on every rank (each takes its own slice); augmentation differs per rank.
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
-               augment=AugmentConfig() if config.augment else None, variants=variants,
+               augment=AugmentConfig() if config.augment else None, variants=variants, styles_table=styles_table,
                teachers=teachers)
 
 
@@ -270,7 +271,7 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
     run.net.train()
     if run.variants is not None and config.styles > 0 and config.restyle_every and epoch > 1 \
             and (epoch - 1) % config.restyle_every == 0:
-        restyle(run.variants, run.labels, config.seed, epoch, style_table(config.more_nines, config.more_kinds))
+        restyle(run.variants, run.labels, config.seed, epoch, run.styles_table)
     order = torch.randperm(n, generator=run.shuffle_gen)
     total_loss, seen = 0.0, 0
     for batch in range(1, run.batches + 1):
