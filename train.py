@@ -60,6 +60,9 @@ def main(argv=None):
     p.add_argument("--more-kinds", action=argparse.BooleanOptionalAction, default=None,
                    help="also printed 4s, 4s whose bar ends at the stem, 1s whose flag meets the stem low (λ) "
                         "and cursive S-tailed 9s (styles.style_table)")
+    p.add_argument("--even-more-kinds", action=argparse.BooleanOptionalAction, default=None,
+                   help="--more-kinds' and also ∠-shaped 4s with a short stem, continental 7s with a round corner "
+                        "and 9s with a flat loop (styles.style_table)")
     p.add_argument("--sam", type=float, metavar="RADIUS",
                    help="sharpness-aware minimisation: take each step's gradient at the weights moved RADIUS "
                         "along it (0: off; two passes a step)")

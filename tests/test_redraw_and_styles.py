@@ -8,7 +8,8 @@ from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
-from mnist_mlp.styles import (MORE_NINES, STYLES, closed_four, flagged_one, more_fours, more_nines, more_ones,
+from mnist_mlp.styles import (MORE_NINES, STYLES, closed_four, flagged_one, flat_loop_nine, low_bar_four,
+                              more_fours, more_nines, more_ones, round_crossed_seven,
                               open_four, open_or_hooked_nine, s_tailed_nine, style_images, style_table)
 
 
@@ -224,6 +225,56 @@ def test_more_kinds_change_only_the_ones_fours_and_nines():
     for digit in (1, 4, 9):
         labels = np.repeat([digit], 60)
         assert not np.array_equal(style_images(labels, seed=2, styles=more), style_images(labels, seed=2))
+
+
+def test_low_bar_fours_are_an_angle_on_a_bar_near_the_bottom_with_a_short_stem():
+    r = np.random.default_rng(0)
+    for _ in range(300):
+        strokes = low_bar_four(r)
+        left = np.array(strokes[0])
+        assert left[0][0] >= 0.5 and left[0][1] <= 0.05  # from the top right
+        assert ((left[:, 0] <= 0.15) & (left[:, 1] >= 0.75)).any()  # down to the lower left
+        if len(strokes) == 1:  # the bar turning down into a tick at its end
+            tick, bar_end = left[-1], left[-2]
+            assert 0.08 - 1e-9 <= tick[1] - bar_end[1] <= 0.25 + 1e-9 and bar_end[0] >= 0.75
+        else:
+            (stem_top, foot), bar_end = strokes[1], left[-1]
+            assert stem_top[1] < bar_end[1] + 0.04 < foot[1] + 0.1  # the stem crosses the bar's height
+            assert foot[1] - bar_end[1] <= 0.35 and stem_top[0] < bar_end[0] + 0.05  # short, not past the bar's end
+
+
+def test_round_sevens_turn_round_at_the_top_and_are_crossed_low_reaching_right():
+    r = np.random.default_rng(0)
+    for _ in range(300):
+        stroke, (bar_start, bar_end) = round_crossed_seven(r)
+        stroke = np.array(stroke)
+        top = stroke[1:9]  # the curve at the top right: several points, not one corner
+        assert len({tuple(p) for p in top.round(3)}) == 8 and top[:, 0].max() >= 0.75
+        assert stroke[-1][1] == 1.0 and stroke[-1][0] <= 0.5  # down to the lower left
+        assert 0.45 <= bar_start[1] <= 0.75
+        at = stroke[1:][np.argmin(np.abs(stroke[1:, 1] - bar_start[1]))]
+        assert bar_start[0] < at[0] < bar_end[0] and bar_end[0] - at[0] >= 0.25 - 1e-9  # across, mostly right
+
+
+def test_flat_nines_have_a_wide_low_loop_and_a_tail_from_its_right():
+    r = np.random.default_rng(0)
+    for _ in range(300):
+        (stroke,) = flat_loop_nine(r)
+        points = np.array(stroke)
+        top_part = points[points[:, 1] < 0.35]  # the loop (and the tail where it leaves it)
+        width, height = np.ptp(top_part[:, 0]), np.ptp(top_part[:, 1])
+        assert width >= 0.55 and height <= 0.34 and width >= 1.8 * height  # wide and flat
+        assert points[-1, 1] >= 0.9 and points[:, 1].max() <= 1.06  # a tail to the bottom
+
+
+def test_even_more_kinds_keep_more_kinds_and_change_the_fours_sevens_and_nines():
+    more, even = style_table(more_kinds=True), style_table(more_kinds=True, even_more_kinds=True)
+    assert style_table(even_more_kinds=True)[1] is more[1] is even[1]  # the same 1s
+    for digit in (4, 7, 9):
+        labels = np.repeat([digit], 80)
+        assert not np.array_equal(style_images(labels, seed=2, styles=even), style_images(labels, seed=2, styles=more))
+    ones = np.repeat([1, 0], 20)
+    assert np.array_equal(style_images(ones, seed=2, styles=even), style_images(ones, seed=2, styles=more))
 
 
 def test_variants_are_picked_at_the_asked_shares(mnist_train):

@@ -59,7 +59,7 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(distill_temperature=0.0), dict(distill_share=1.5),
                                  dict(mixup=1.5), dict(mixup=True), dict(cutmix=-0.1),
                                  dict(mixup=0.2, cutmix=0.2), dict(sam=-0.1), dict(sam=True), dict(sam=2.0),
-                                 dict(more_nines=1), dict(more_kinds=1),
+                                 dict(more_nines=1), dict(more_kinds=1), dict(even_more_kinds=1),
                                  dict(init_weights="")])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):

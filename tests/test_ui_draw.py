@@ -47,7 +47,7 @@ def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
     assert isinstance(label, str) and seen is None and looked is None and note
 
 
-def test_the_note_says_not_sure_under_seventy_percent():
+def test_the_note_says_not_sure_under_seventy_five_percent():
     from mnist_mlp.inference import Prediction
     from mnist_mlp.ui import note_for
 
@@ -55,8 +55,8 @@ def test_the_note_says_not_sure_under_seventy_percent():
         probs = [0.0] * 10
         probs[7], probs[1] = top, 1 - top
         return note_for(Prediction(7, top, probs, np.zeros((28, 28))))
-    assert note(0.69).startswith("**Not sure — is it a 7 or a 1?") and "(69% vs the rest)" in note(0.69)
-    assert note(0.71) == "Looks like a **7** (71% sure)."
+    assert note(0.74).startswith("**Not sure — is it a 7 or a 1?") and "(74% vs the rest)" in note(0.74)
+    assert note(0.76) == "Looks like a **7** (76% sure)."
 
 
 def test_unsure_predictions_name_the_runner_up(logic, predictor):

@@ -43,9 +43,11 @@ def training_words(config: dict) -> str:
     kinds = []
     if _share(config, "styles") and config.get("more_nines") is True:
         kinds += ["`ρ`-like 9s", "9s with a tail bulging right"]
-    if _share(config, "styles") and config.get("more_kinds") is True:
+    if _share(config, "styles") and (config.get("more_kinds") is True or config.get("even_more_kinds") is True):
         kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down",
                   "cursive 9s (a loop on an S)"]
+    if _share(config, "styles") and config.get("even_more_kinds") is True:
+        kinds += ["`∠`-shaped 4s with a short stem", "crossed 7s with a round corner", "9s with a flat loop"]
     if kinds:
         words.append(f", among them {listed(kinds)}")
     if share := _share(config, "mixup"):
