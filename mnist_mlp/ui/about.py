@@ -41,13 +41,15 @@ def training_words(config: dict) -> str:
     if _share(config, "styles") and (every := _share(config, "restyle_every")):
         words.append(f" (drawn afresh every {every:g} epochs)")
     kinds = []
-    if _share(config, "styles") and config.get("more_nines") is True:
-        kinds += ["`ρ`-like 9s", "9s with a tail bulging right"]
-    if _share(config, "styles") and (config.get("more_kinds") is True or config.get("even_more_kinds") is True):
-        kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down",
-                  "cursive 9s (a loop on an S)"]
-    if _share(config, "styles") and config.get("even_more_kinds") is True:
-        kinds += ["`∠`-shaped 4s with a short stem", "crossed 7s with a round corner", "9s with a flat loop"]
+    if _share(config, "styles"):
+        even_more = config.get("even_more_kinds") is True  # includes more_kinds' kinds (styles.style_table)
+        if config.get("more_nines") is True:
+            kinds += ["`ρ`-like 9s", "9s with a tail bulging right"]
+        if config.get("more_kinds") is True or even_more:
+            kinds += ["printed 4s", "4s whose bar ends at the stem", "`λ`-like 1s joined halfway down",
+                      "cursive 9s (a loop on an S)"]
+        if even_more:
+            kinds += ["`∠`-shaped 4s with a short stem", "crossed 7s with a round corner", "9s with a flat loop"]
     if kinds:
         words.append(f", among them {listed(kinds)}")
     if share := _share(config, "mixup"):
