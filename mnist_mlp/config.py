@@ -126,12 +126,9 @@ class TrainConfig:
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")
-        if not isinstance(self.more_nines, bool):
-            problems.append("more nines must be true or false")
-        if not isinstance(self.more_kinds, bool):
-            problems.append("more kinds must be true or false")
-        if not isinstance(self.even_more_kinds, bool):
-            problems.append("even more kinds must be true or false")
+        for name in ("more_nines", "more_kinds", "even_more_kinds"):
+            if not isinstance(getattr(self, name), bool):
+                problems.append(f"{name.replace('_', ' ')} must be true or false")
         if isinstance(self.sam, bool) or not isinstance(self.sam, (int, float)) or not 0 <= self.sam <= 1:
             problems.append("SAM's radius must be a number from 0 (off) to 1")
         if self.init_weights is not None and not (isinstance(self.init_weights, str) and self.init_weights):

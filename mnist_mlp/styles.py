@@ -179,6 +179,8 @@ def low_bar_four(r: np.random.Generator) -> list[list[Point]]:
     else:
         left = [start, corner]
     bar_end = (r.uniform(0.75, 1.05), bar_y + r.uniform(-0.08, 0.04))
+    # Drawn before the branch (the tick does not use it) so the random draws, and so the shipped
+    # weights' style digits, stay as trained.
     stem_x = r.uniform(0.55, min(0.95, bar_end[0] - 0.05))
     if r.random() < 0.3:  # the bar turns down into a tick at its end
         return [left + [bar_end, (bar_end[0] + r.uniform(-0.05, 0.03), min(1.05, bar_end[1] + r.uniform(0.08, 0.25)))]]
@@ -283,6 +285,11 @@ MORE_NINES = {**STYLES, 9: more_nines}
 LOW_BAR_FOURS, ROUND_SEVENS, FLAT_NINES = 0.15, 0.3, 0.15
 
 
+def sometimes(share: float, kind, otherwise):
+    """A drawing function: `kind` for that share of the digits, `otherwise` for the rest."""
+    return lambda r: kind(r) if r.random() < share else otherwise(r)
+
+
 def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_kinds: bool = False) -> dict:
     """The drawing function of each styled digit: `STYLES`, with TrainConfig.more_nines the 9s of
     `more_nines`, with TrainConfig.more_kinds also printed 4s and 4s whose bar ends at the stem
@@ -291,17 +298,11 @@ def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_ki
     continental 7s with a round corner (`round_crossed_seven`) and flat-loop 9s (`flat_loop_nine`)."""
     table = dict(MORE_NINES if more_nines else STYLES)
     if more_kinds or even_more_kinds:
-        other_nine = table[9]
-
-        def nine_or_s_tailed(r: np.random.Generator) -> list[list[Point]]:
-            return s_tailed_nine(r) if r.random() < 0.15 else other_nine(r)
-
         low_bar = LOW_BAR_FOURS if even_more_kinds else 0.0
-        table.update({1: more_ones, 4: lambda r: more_fours(r, low_bar), 9: nine_or_s_tailed})
+        table.update({1: more_ones, 4: lambda r: more_fours(r, low_bar), 9: sometimes(0.15, s_tailed_nine, table[9])})
     if even_more_kinds:
-        seven, nine = table[7], table[9]
-        table[7] = lambda r: round_crossed_seven(r) if r.random() < ROUND_SEVENS else seven(r)
-        table[9] = lambda r: flat_loop_nine(r) if r.random() < FLAT_NINES else nine(r)
+        table.update({7: sometimes(ROUND_SEVENS, round_crossed_seven, table[7]),
+                      9: sometimes(FLAT_NINES, flat_loop_nine, table[9])})
     return table
 
 
