@@ -1,10 +1,11 @@
-"""Predictor: the server's NumPy forward and backward passes agree with torch's MLP and autograd."""
+"""Predictor: the server's NumPy forward and backward passes agree with torch's MLP and autograd;
+the "not sure" threshold is the rule applied to the default on MNIST."""
 import numpy as np
 import pytest
 import torch
 
 from mnist_mlp.ensemble import average_mlps
-from mnist_mlp.inference import SMALL_BATCH, NumpyMLP, Predictor, diagonal_blocks
+from mnist_mlp.inference import SMALL_BATCH, UNSURE_BELOW, NumpyMLP, Predictor, diagonal_blocks, unsure_threshold
 from mnist_mlp.model import MLP
 from mnist_mlp.preprocess import to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
@@ -91,6 +92,20 @@ def test_one_image_at_a_time_gives_the_batched_probabilities(predictor, mnist_te
     np.testing.assert_allclose(one_by_one, batched, atol=1e-5)
     assert (one_by_one.argmax(1) == batched.argmax(1)).all()
     np.testing.assert_allclose(one_by_one.sum(1), 1, atol=1e-5)
+
+
+def test_the_unsure_rule_is_the_lowest_threshold_with_seventy_percent_of_the_wrong_answers_under_it():
+    confidence = np.array([0.5, 0.62, 0.68, 0.72, 0.9, 0.99, 0.3])
+    right = np.array([False, False, False, False, False, True, True])  # right answers do not count
+    assert unsure_threshold(confidence, right) == 0.75  # under 0.7: 3 of 5 wrong; under 0.75: 4 of 5
+    assert unsure_threshold(confidence, right, share=0.6) == 0.7
+    assert unsure_threshold(np.array([0.97, 0.99]), np.array([False, False])) == 0.95  # none reaches it: the highest
+
+
+def test_the_apps_not_sure_threshold_is_the_rule_on_mnist_test(predictor, mnist_test):
+    confidence = predictor.probabilities(mnist_test.images.numpy() / 255.0)
+    right = confidence.argmax(axis=1) == mnist_test.labels.numpy()
+    assert unsure_threshold(confidence.max(axis=1), right) == UNSURE_BELOW
 
 
 def test_swap_changes_what_the_next_prediction_uses():

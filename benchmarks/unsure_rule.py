@@ -1,0 +1,92 @@
+"""The "not sure" rule on MNIST's test set, and other confidence scores set the same way.
+
+    python benchmarks/unsure_rule.py [--weights W ...] [--data-dir DIR] [--semeion ../shared/handwriting/semeion.data]
+
+For each weights file: the share of its wrong and right MNIST test answers under each threshold of
+`inference.UNSURE_GRID`, and the rule's pick (`inference.unsure_threshold`: the lowest with 70 % of
+the wrong answers under it — what `UNSURE_BELOW` must be for the default). Then each confidence
+score computed from the logits (top probability, its margin to the runner-up, the logits' margin,
+entropy, log-sum-exp), its threshold set exactly on MNIST's wrong answers (70 % flagged), and the
+shares it flags; with `--semeion`, also on the Semeion canvases (`real_handwriting.py`'s, read
+through the app's path) — for measuring: the thresholds never see them.
+Last line: {"unsure_below", "mnist_wrong", "mnist_right"} for the first weights (+ per weights file).
+"""
+import argparse
+import json
+import pathlib
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from mnist_mlp.data import load_mnist  # noqa: E402
+from mnist_mlp.inference import UNSURE_GRID, UNSURE_WRONG_SHARE, Predictor, softmax, unsure_threshold  # noqa: E402
+from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
+from real_handwriting import STYLES, canvases, render  # noqa: E402
+
+
+def scores(logits: np.ndarray) -> dict[str, np.ndarray]:
+    """Confidence scores, higher = surer, from [N, 10] logits."""
+    p = softmax(logits)
+    top = np.sort(p, axis=1)
+    ranked = np.sort(logits, axis=1)
+    high = logits.max(axis=1, keepdims=True)
+    return {"top probability": top[:, -1], "margin to runner-up": top[:, -1] - top[:, -2],
+            "logits' margin": ranked[:, -1] - ranked[:, -2],
+            "minus entropy": (p * np.log(np.clip(p, 1e-12, None))).sum(axis=1),
+            "log-sum-exp": (np.log(np.exp(logits - high).sum(axis=1)) + high[:, 0])}
+
+
+def shares(score: np.ndarray, right: np.ndarray, threshold: float) -> str:
+    flagged = score <= threshold
+    return f"{flagged[~right].mean():.0%} of wrong / {flagged[right].mean():.1%} of right"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--weights", nargs="+", default=[str(DEFAULT_WEIGHTS)])
+    p.add_argument("--data-dir", help="MNIST root (default $MNIST_ROOT, then ./data)")
+    p.add_argument("--semeion", help="semeion.data: also show each score's shares on its canvases")
+    p.add_argument("--canvases", help="with --semeion: folder with thick/ and thin/ already rendered")
+    args = p.parse_args()
+    test = load_mnist("test", args.data_dir)
+    images, labels = test.images.numpy() / 255.0, test.labels.numpy()
+    semeion = {}
+    if args.semeion:
+        folder = pathlib.Path(args.canvases or tempfile.mkdtemp(prefix="semeion-"))
+        render(pathlib.Path(args.semeion), folder)
+        semeion = {style: canvases(folder, style) for style in STYLES}
+    results = {}
+    for weights in args.weights:
+        predictor = Predictor.load(weights)
+        logits = predictor.network(images)
+        confidence, right = softmax(logits).max(axis=1), logits.argmax(axis=1) == labels
+        rule = unsure_threshold(confidence, right)
+        print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
+        for threshold in UNSURE_GRID:
+            under = confidence < threshold
+            print(f"  top probability under {threshold:.2f}: {under[~right].mean():.0%} of wrong, "
+                  f"{under[right].mean():.1%} of right{'   ← the rule' if threshold == rule else ''}")
+        read = {style: [predictor.predict(image).image for image in canvas_images]
+                for style, (canvas_images, _) in semeion.items()}
+        other = {style: (predictor.network(np.stack(read[style])), np.array(semeion[style][1])) for style in read}
+        print(f"  each score's threshold set exactly on MNIST test ({UNSURE_WRONG_SHARE:.0%} of its wrong answers "
+              "at or under it), the shares it flags:")
+        on_semeion = {style: scores(style_logits) for style, (style_logits, _) in other.items()}
+        for name, score in scores(logits).items():
+            threshold = float(np.quantile(score[~right], UNSURE_WRONG_SHARE, method="higher"))
+            line = f"    {name:20s} {threshold:8.4f}  MNIST {shares(score, right, threshold)}"
+            for style, (style_logits, style_labels) in other.items():
+                line += f" | {style} {shares(on_semeion[style][name], style_logits.argmax(axis=1) == style_labels, threshold)}"
+            print(line)
+        under = confidence < rule
+        results[pathlib.Path(weights).name] = {"unsure_below": rule, "mnist_wrong": round(float(under[~right].mean()), 4),
+                                               "mnist_right": round(float(under[right].mean()), 4)}
+    print(json.dumps({**results[pathlib.Path(args.weights[0]).name], "weights": results}))
+
+
+if __name__ == "__main__":
+    main()
