@@ -20,8 +20,9 @@ from .weights import DEFAULT_WEIGHTS, read_weights
 
 # Top probability under this → the app says "not sure" and names the runner-up. Set on MNIST test
 # (not on the Semeion writers) by `unsure_threshold`: the lowest of 0.6, 0.65, 0.7, … that puts the
-# note on 70 % of the default's wrong answers there. The default of the eighth session: 0.75, 75 % of them and 1.4 % of
-# its right ones (0.7: 66 / 1.1 %). The seventh session's default: 0.7, 72 / 1.0 %; 0.6 until then.
+# note on 70 % of the default's wrong answers there. The default of the eighth session: 0.75, 75 %
+# of them and 1.4 % of its right ones (0.7: 66 / 1.1 %). The seventh session's default: 0.7,
+# 72 / 1.0 %; 0.6 until then.
 UNSURE_BELOW = 0.75
 UNSURE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)  # the thresholds the rule picks from
 UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong answers
@@ -30,8 +31,9 @@ UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong an
 def unsure_threshold(confidence: np.ndarray, right: np.ndarray, share: float = UNSURE_WRONG_SHARE,
                      grid: tuple[float, ...] = UNSURE_GRID) -> float:
     """The "not sure" rule: the lowest threshold of `grid` with at least `share` of the wrong answers'
-    top probabilities (`confidence` where not `right`) under it; the highest if none has. Applied to
-    MNIST's test set it gives UNSURE_BELOW (tests/test_inference.py; `benchmarks/unsure_rule.py`)."""
+    top probabilities (`confidence` where not `right`) under it; the highest if none has, the lowest
+    if there are no wrong answers. Applied to the default on MNIST's test set it gives UNSURE_BELOW
+    (tests/test_inference.py; `benchmarks/unsure_rule.py`)."""
     wrong = np.asarray(confidence)[~np.asarray(right, dtype=bool)]
     if not wrong.size:
         return grid[0]

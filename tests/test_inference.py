@@ -100,12 +100,13 @@ def test_the_unsure_rule_is_the_lowest_threshold_with_seventy_percent_of_the_wro
     assert unsure_threshold(confidence, right) == 0.75  # under 0.7: 3 of 5 wrong; under 0.75: 4 of 5
     assert unsure_threshold(confidence, right, share=0.6) == 0.7
     assert unsure_threshold(np.array([0.97, 0.99]), np.array([False, False])) == 0.95  # none reaches it: the highest
+    assert unsure_threshold(np.array([0.5, 0.9]), np.array([True, True])) == 0.6  # no wrong answers: the lowest
 
 
 def test_the_apps_not_sure_threshold_is_the_rule_on_mnist_test(predictor, mnist_test):
-    confidence = predictor.probabilities(mnist_test.images.numpy() / 255.0)
-    right = confidence.argmax(axis=1) == mnist_test.labels.numpy()
-    assert unsure_threshold(confidence.max(axis=1), right) == UNSURE_BELOW
+    probabilities = predictor.probabilities(mnist_test.images.numpy() / 255.0)
+    right = probabilities.argmax(axis=1) == mnist_test.labels.numpy()
+    assert unsure_threshold(probabilities.max(axis=1), right) == UNSURE_BELOW
 
 
 def test_swap_changes_what_the_next_prediction_uses():
