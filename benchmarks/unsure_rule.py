@@ -63,24 +63,25 @@ def main():
     for weights in args.weights:
         predictor = Predictor.load(weights)
         logits = predictor.network(images)
-        confidence, right = softmax(logits).max(axis=1), logits.argmax(axis=1) == labels
+        on_mnist, right = scores(logits), logits.argmax(axis=1) == labels
+        confidence = on_mnist["top probability"]
         rule = unsure_threshold(confidence, right)
         print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
         for threshold in UNSURE_GRID:
             under = confidence < threshold
             print(f"  top probability under {threshold:.2f}: {under[~right].mean():.0%} of wrong, "
                   f"{under[right].mean():.1%} of right{'   ← the rule' if threshold == rule else ''}")
-        read = {style: [predictor.predict(image).image for image in canvas_images]
-                for style, (canvas_images, _) in semeion.items()}
-        other = {style: (predictor.network(np.stack(read[style])), np.array(semeion[style][1])) for style in read}
+        on_semeion = {}  # style → (its scores, which answers are right), the canvases read as the app reads them
+        for style, (canvas_images, canvas_labels) in semeion.items():
+            style_logits = predictor.network(np.stack([predictor.predict(image).image for image in canvas_images]))
+            on_semeion[style] = scores(style_logits), style_logits.argmax(axis=1) == np.array(canvas_labels)
         print(f"  each score's threshold set exactly on MNIST test ({UNSURE_WRONG_SHARE:.0%} of its wrong answers "
               "at or under it), the shares it flags:")
-        on_semeion = {style: scores(style_logits) for style, (style_logits, _) in other.items()}
-        for name, score in scores(logits).items():
+        for name, score in on_mnist.items():
             threshold = float(np.quantile(score[~right], UNSURE_WRONG_SHARE, method="higher"))
             line = f"    {name:20s} {threshold:8.4f}  MNIST {shares(score, right, threshold)}"
-            for style, (style_logits, style_labels) in other.items():
-                line += f" | {style} {shares(on_semeion[style][name], style_logits.argmax(axis=1) == style_labels, threshold)}"
+            for style, (style_scores, style_right) in on_semeion.items():
+                line += f" | {style} {shares(style_scores[name], style_right, threshold)}"
             print(line)
         under = confidence < rule
         results[pathlib.Path(weights).name] = {"unsure_below": rule, "mnist_wrong": round(float(under[~right].mean()), 4),
