@@ -154,7 +154,14 @@ def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
         for i, digit in enumerate((4, 7)):
             drag_strokes(page, stroke_paths(digit, left + width * (0.2 + 0.35 * i), top + height * 0.15, height * 0.7))
         page.wait_for_function("() => /47/.test(document.querySelector('#number')?.innerText)", timeout=30_000)
+        page.wait_for_function("() => document.querySelectorAll('#number-crops img').length == 2", timeout=15_000)
+        time.sleep(0.5)  # the images settle into their tiles
         page.screenshot(path=str(artifacts / "number-47.png"))
+        # each digit as the model saw it is shown whole, not cut off by the gallery's frame
+        frame = page.locator("#number-crops").bounding_box()
+        for image in page.locator("#number-crops img").all():
+            tile = image.bounding_box()
+            assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
 
 
 def open_panels(page, *names):

@@ -39,7 +39,8 @@ def number_tab(logic: NumberLogic, tab: gr.Tab) -> None:
             sketch = pen_canvas("Draw a number", (1500, 500), pen=30, height=360, elem_id="number-sketch")
         with gr.Column(scale=2):
             text = gr.Markdown("**Draw a number**", elem_id="number")
-            crops = gr.Gallery(label="Each digit as the model saw it", columns=6, height=200)
+            crops = gr.Gallery(label="Each digit as the model saw it", columns=6, height="auto", object_fit="contain",
+                               elem_id="number-crops")  # "auto": a fixed height cut the digits off
     as_json = gr.JSON(visible=False)
     sketch.change(logic.read_number, sketch, [as_json, text, crops], trigger_mode="always_last",
                   show_progress="hidden", api_visibility="private")
