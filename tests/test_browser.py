@@ -241,3 +241,15 @@ def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
         assert "(3 of 10)" in page.locator("#challenge-prompt").inner_text()
         page.get_by_role("button", name="Keep this drawing as a correction").click()
         page.get_by_text("Kept as a").wait_for(timeout=15_000)
+        # a digit other than the one asked for is misread, and its tile is shown whole in the gallery
+        asked = int(page.locator("#challenge-prompt").inner_text().split("Draw a ")[1].split()[0])
+        wait_for_brush(page, "#challenge-sketch")
+        drag_strokes(page, stroke_paths((asked + 1) % 10, left + side * 0.3, top + side * 0.15, side * 0.6))
+        time.sleep(1.0)
+        page.get_by_role("button", name="Check").click()
+        page.wait_for_selector("#challenge-misread img", timeout=30_000)
+        time.sleep(0.5)
+        page.screenshot(path=str(artifacts / "challenge-misread.png"), full_page=True)
+        frame = page.locator("#challenge-misread").bounding_box()
+        tile = page.locator("#challenge-misread img").first.bounding_box()
+        assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1

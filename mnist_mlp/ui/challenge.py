@@ -115,8 +115,10 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
             kept = gr.Markdown("")
             table = gr.Dataframe(score_table(new_state()), label="Your score per digit", interactive=False,
                                  elem_id="challenge-scores")
+            # fit_columns=False: one misread digit stays a fifth of the width (fitted, it was a 460-px tile
+            # cut off by the 180-px frame)
             misread = gr.Gallery(label="Misread this round", columns=5, height=180, allow_preview=False,
-                                 elem_id="challenge-misread")
+                                 fit_columns=False, elem_id="challenge-misread")
     outputs = [state, ask, result, table, misread, sketch]
     new.click(logic.new_round, state, outputs, api_visibility="private").then(None, None, None, js=SELECT_BRUSH)
     check.click(logic.check, [sketch, state], outputs[:-1], api_visibility="private").then(
