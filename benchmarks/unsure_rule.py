@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from mnist_mlp.data import load_mnist  # noqa: E402
 from mnist_mlp.inference import UNSURE_GRID, UNSURE_WRONG_SHARE, Predictor, softmax, unsure_threshold  # noqa: E402
+from mnist_mlp.preprocess import to_mnist  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 from real_handwriting import STYLES, canvases, render  # noqa: E402
 
@@ -71,9 +72,9 @@ def main():
             under = confidence < threshold
             print(f"  top probability under {threshold:.2f}: {under[~right].mean():.0%} of wrong, "
                   f"{under[right].mean():.1%} of right{'   ← the rule' if threshold == rule else ''}")
-        on_semeion = {}  # style → (its scores, which answers are right), the canvases read as the app reads them
+        on_semeion = {}  # style → (its scores, which answers are right); the app's preprocessing, one batched pass
         for style, (canvas_images, canvas_labels) in semeion.items():
-            style_logits = predictor.network(np.stack([predictor.predict(image).image for image in canvas_images]))
+            style_logits = predictor.network(np.stack([to_mnist(image) for image in canvas_images]))
             on_semeion[style] = scores(style_logits), style_logits.argmax(axis=1) == np.array(canvas_labels)
         print(f"  each score's threshold set exactly on MNIST test ({UNSURE_WRONG_SHARE:.0%} of its wrong answers "
               "at or under it), the shares it flags:")

@@ -51,6 +51,14 @@ def drawing_area(page):
     return box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2, side
 
 
+def assert_tiles_whole(page, gallery):
+    """Each image of the gallery is shown whole: a real tile, not cut off by the gallery's frame."""
+    frame = page.locator(gallery).bounding_box()
+    for image in page.locator(f"{gallery} img").all():
+        tile = image.bounding_box()
+        assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
+
+
 def drag_strokes(page, paths):
     """Mouse drags along each stroke, like a person drawing. (Every point: skipping every other one
     cut the corner of a 2 and drew a 7.)"""
@@ -157,11 +165,7 @@ def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
         page.wait_for_function("() => document.querySelectorAll('#number-crops img').length == 2", timeout=15_000)
         time.sleep(0.5)  # the images settle into their tiles
         page.screenshot(path=str(artifacts / "number-47.png"))
-        # each digit as the model saw it is shown whole, not cut off by the gallery's frame
-        frame = page.locator("#number-crops").bounding_box()
-        for image in page.locator("#number-crops img").all():
-            tile = image.bounding_box()
-            assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
+        assert_tiles_whole(page, "#number-crops")  # each digit as the model saw it
 
 
 def open_panels(page, *names):
@@ -250,6 +254,4 @@ def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
         page.wait_for_selector("#challenge-misread img", timeout=30_000)
         time.sleep(0.5)
         page.screenshot(path=str(artifacts / "challenge-misread.png"), full_page=True)
-        frame = page.locator("#challenge-misread").bounding_box()
-        tile = page.locator("#challenge-misread img").first.bounding_box()
-        assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
+        assert_tiles_whole(page, "#challenge-misread")
