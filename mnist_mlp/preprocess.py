@@ -233,7 +233,18 @@ def _pool(values: np.ndarray, factor: int, keep, axis: int) -> np.ndarray:
     minimum (`keep`), so thin lines survive; the last block may be partial."""
     if factor <= 1:
         return values
-    # In-place maxima (minima) of strided slices: far faster than a reshape-and-reduce.
+    if axis == 0:  # rows: one reduction over the blocks of a reshaped view. On bench_inference.py's
+        # 800×800 RGBA canvases, to_mnist p50 1.68 against 1.78 ms with the strided slices below (the two
+        # alternated ten times in one process). For columns the slices are faster: a reduction along
+        # the last, 4-long axis took 1.0 ms.
+        blocks = len(values) // factor
+        pooled = np.empty((-(-len(values) // factor),) + values.shape[1:], values.dtype)
+        keep.reduce(values[:blocks * factor].reshape((blocks, factor) + values.shape[1:]), axis=1,
+                    out=pooled[:blocks])
+        if len(pooled) > blocks:
+            keep.reduce(values[blocks * factor:], axis=0, out=pooled[blocks])
+        return pooled
+    # Columns: in-place maxima (minima) of strided slices.
     step = (slice(None),) * axis
     pooled = values[step + (slice(0, None, factor),)].copy()
     for i in range(1, factor):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, open_image, to_mnist
+from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, _pool, open_image, to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
 
 
@@ -60,6 +60,21 @@ def test_thin_line_on_huge_canvas_still_reads_as_a_stroke(predictor):
     out = to_mnist(image)
     assert (out > 0.5).sum() >= 40  # a visible stroke, not a faint trace
     assert predictor.predict(image).digit == 7
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("keep", [np.maximum, np.minimum])
+def test_pooling_keeps_each_blocks_strongest_ink_also_in_a_partial_last_block(axis, keep):
+    """The scan's pooling, against blocks reduced one by one: 7 px pooled by 3 is 3 blocks (3, 3, 1)."""
+    rng = np.random.default_rng(axis)
+    for values in (rng.integers(0, 256, (7, 10, 4), dtype=np.uint8),  # colour, as a canvas arrives
+                   rng.random((10, 7), dtype=np.float32),
+                   rng.random((9, 14), dtype=np.float32)[:, ::2]):  # a strided view, as a crop of the input
+        length = values.shape[axis]
+        blocks = [keep.reduce(np.take(values, range(i, min(i + 3, length)), axis=axis), axis=axis, keepdims=True)
+                  for i in range(0, length, 3)]
+        pooled = _pool(values, 3, keep, axis)
+        assert pooled.dtype == values.dtype and np.array_equal(pooled, np.concatenate(blocks, axis=axis))
 
 
 @pytest.mark.parametrize("digit", range(10))
