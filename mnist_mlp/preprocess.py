@@ -178,10 +178,11 @@ def _border(values: np.ndarray) -> np.ndarray:
     return np.concatenate([values[0], values[-1], values[::step, 0], values[::step, -1]])[None]
 
 
-def _paper_and_ink(values: np.ndarray, full: float) -> RawInk:
-    """Opaque image (grey or colour, 0..full) → raw ink. The paper is what the border mostly is (its
-    median luminance); ink is what differs from it, so dark-on-light and light-on-dark both work."""
-    border = _luminance(_border(values))
+def _paper_and_ink(values: np.ndarray, full: float, border: np.ndarray | None = None) -> RawInk:
+    """Opaque image (grey or colour, 0..full) → raw ink. The paper is what the border (`_border`, if
+    not given) mostly is (its median luminance); ink is what differs from it, so dark-on-light and
+    light-on-dark both work."""
+    border = _luminance(_border(values) if border is None else border)
     paper = float(np.median(border))
     if paper >= full / 2:  # dark ink on light paper
         return RawInk(values, paper, -1 / max(paper, 1e-6))
@@ -197,12 +198,13 @@ def raw_ink(image) -> RawInk:
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim in (2, 3) and image.size:
         if image.ndim == 2:
             return _paper_and_ink(image, 255)
-        if image.shape[2] in (2, 4) and _border(image)[..., -1].min() < 253:
+        border = _border(image)  # read once: its side columns are a trip to memory per pixel
+        if image.shape[2] in (2, 4) and border[..., -1].min() < 253:
             return RawInk(image[:, :, -1], 0, 1 / 255)
         if image.shape[2] == 2:
             return _paper_and_ink(image[:, :, 0], 255)
         if image.shape[2] in (3, 4):
-            return _paper_and_ink(image, 255)
+            return _paper_and_ink(image, 255, border)
     a = _pil_to_array(image) if isinstance(image, Image.Image) else _as_float(np.asarray(image))
     if a.ndim == 3 and a.shape[2] == 1:
         a = a[:, :, 0]
