@@ -21,16 +21,14 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.data import load_mnist  # noqa: E402
 from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.preprocess import plain_resize, to_mnist  # noqa: E402
-from mnist_mlp.synthetic_handwriting import draw_digit, redraw_as_canvas  # noqa: E402
+from mnist_mlp.synthetic_handwriting import (REDRAWN_CHECK_SEED, REDRAWN_CHECK_SIZE, draw_digit,  # noqa: E402
+                                             redrawn_test_canvases)
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 
 def canvases(n, seed, data_dir=None):
     rng = np.random.default_rng(seed)
-    test = load_mnist("test", data_dir)
-    picks = rng.choice(len(test), size=n, replace=False)
-    redrawn = [(redraw_as_canvas(test.images[i].numpy(), rng, transparent=bool(rng.integers(2))),
-                int(test.labels[i])) for i in picks]
+    redrawn = redrawn_test_canvases(load_mnist("test", data_dir), n, rng)
     stroked = []
     for i in range(n // 4):
         digit = i % 10
@@ -48,8 +46,8 @@ def accuracy(predictor, images, labels):
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--weights", nargs="+", default=[str(DEFAULT_WEIGHTS)])
-    p.add_argument("--n", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--n", type=int, default=REDRAWN_CHECK_SIZE)
+    p.add_argument("--seed", type=int, default=REDRAWN_CHECK_SEED)
     p.add_argument("--data-dir")
     args = p.parse_args()
     sets = canvases(args.n, args.seed, args.data_dir)

@@ -105,3 +105,18 @@ def redraw_as_canvas(digit28, rng, canvas: int = 800, transparent: bool = False)
         image = Image.new("RGB", (canvas, canvas), "white")
         image.paste((0, 0, 0), (x, y), ink)
     return image
+
+
+# The re-drawn MNIST check (benchmarks/handwriting_check.py; issue #13's floor for MNIST's own writers
+# drawn as canvases, and the figures the app states for the shipped model): this many test digits,
+# picked and drawn from this seed.
+REDRAWN_CHECK_SIZE = 2000
+REDRAWN_CHECK_SEED = 2026
+
+
+def redrawn_test_canvases(test, n: int, rng) -> list[tuple[Image.Image, int]]:
+    """`n` digits of the MNIST split `test` (a data.Split), picked by the numpy Generator `rng` and
+    each re-drawn as a canvas (`redraw_as_canvas`, on white or transparency at random), with labels."""
+    picks = rng.choice(len(test), size=n, replace=False)
+    return [(redraw_as_canvas(test.images[i].numpy(), rng, transparent=bool(rng.integers(2))), int(test.labels[i]))
+            for i in picks]

@@ -6,8 +6,10 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, _pool, open_image, to_mnist
-from mnist_mlp.synthetic_handwriting import draw_digit
+from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, _pool, open_image, plain_resize, to_mnist
+from mnist_mlp.synthetic_handwriting import (REDRAWN_CHECK_SEED, REDRAWN_CHECK_SIZE, draw_digit,
+                                             redrawn_test_canvases)
+from mnist_mlp.ui.plain import PLAIN_RESIZE_ACCURACY, REDRAWN_ACCURACY
 
 
 def ink_box_longer_side(image, level=0.1):
@@ -188,16 +190,17 @@ def test_truncated_png_and_first_frame_of_animated_gif():
     assert np.abs(to_mnist(image) - to_mnist(draw_digit(2))).mean() < 0.02
 
 
-def test_handwriting_drawn_as_canvases_is_read(predictor, mnist_test):
-    """MNIST test digits (real writers) re-drawn on 800×800 canvases at random size, place, pen
-    width and slant, on white or transparency — the whole path must read nearly all of them."""
-    from mnist_mlp.synthetic_handwriting import redraw_as_canvas
-    rng = np.random.default_rng(7)
-    picks = rng.choice(len(mnist_test), size=300, replace=False)
-    images = [to_mnist(redraw_as_canvas(mnist_test.images[i].numpy(), rng, transparent=bool(i % 2)))
-              for i in picks]
-    predicted = predictor.probabilities(np.stack(images)).argmax(1)
-    assert (predicted == mnist_test.labels[picks].numpy()).mean() >= 0.96
+def test_mnist_digits_drawn_as_canvases_read_as_the_app_says(predictor, mnist_test):
+    """MNIST test digits (real writers) re-drawn on 800×800 canvases at random size, place, pen width
+    and slant, on white or transparency (benchmarks/handwriting_check.py's 2,000): the shipped model
+    reads them as well as the app says it does, through our preprocessing and through a plain resize,
+    and stays on issue #13's floor for MNIST's own writers drawn as canvases (98.4 %)."""
+    canvases = redrawn_test_canvases(mnist_test, REDRAWN_CHECK_SIZE, np.random.default_rng(REDRAWN_CHECK_SEED))
+    labels = np.array([label for _, label in canvases])
+    measured = {read.__name__: float((predictor.probabilities(np.stack([read(canvas) for canvas, _ in canvases]))
+                                      .argmax(1) == labels).mean()) for read in (to_mnist, plain_resize)}
+    assert measured["to_mnist"] >= 0.984
+    assert (round(measured["to_mnist"], 4), round(measured["plain_resize"], 4)) == (REDRAWN_ACCURACY, PLAIN_RESIZE_ACCURACY)
 
 
 def test_blank_canvases_are_a_typed_blank_and_specks_are_not():

@@ -120,7 +120,7 @@ def about_markdown(card: dict) -> str:
         "Draw tab is exactly the network's input.",
         "",
         "**Why it matters, measured** (`benchmarks/handwriting_check.py`, 2,000 MNIST test digits re-drawn as "
-        f"canvases at random size, place, pen and slant): {MEASURED_GAP}. The Draw tab's *Why the "
+        f"canvases at random size, place, pen and slant), the shipped model: {MEASURED_GAP}. The Draw tab's *Why the "
         "preprocessing matters* panel shows both for your own drawing.",
     ]
     return "\n".join(lines)
