@@ -51,12 +51,22 @@ def drawing_area(page):
     return box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2, side
 
 
-def assert_tiles_whole(page, gallery):
-    """Each image of the gallery is shown whole: a real tile, not cut off by the gallery's frame."""
+def assert_tiles_whole(page, gallery, scrolls=False):
+    """Each image of the gallery is shown whole: a real tile inside the gallery's frame (below too,
+    unless the gallery scrolls), and the top corners of those in view not under anything else (Gradio's
+    floating label covered the first row; its download button the last tile of it)."""
+    page.locator(gallery).scroll_into_view_if_needed()
     frame = page.locator(gallery).bounding_box()
-    for image in page.locator(f"{gallery} img").all():
+    images = page.locator(f"{gallery} img").all()
+    assert images, f"no tiles in {gallery}"
+    for image in images:
         tile = image.bounding_box()
-        assert tile["height"] > 40 and tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
+        assert tile["height"] > 30 and frame["x"] - 1 <= tile["x"] and tile["x"] + tile["width"] <= frame["x"] + frame["width"] + 1
+        assert scrolls or tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
+        if tile["y"] + tile["height"] <= frame["y"] + frame["height"]:  # in view
+            for x in (tile["x"] + 8, tile["x"] + tile["width"] - 8):
+                assert image.evaluate("(img, [x, y]) => document.elementFromPoint(x, y) === img", [x, tile["y"] + 8]), \
+                    f"something covers the top of a tile in {gallery}"
 
 
 def drag_strokes(page, paths):
@@ -137,6 +147,8 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         page.wait_for_function("() => (document.querySelector('#per-digit')?.innerText.match(/%/g) || []).length >= 10",
                                timeout=30_000)
         assert page.locator("#first-layer img").count() == 1
+        page.wait_for_function("() => document.querySelectorAll('#retrain-mistakes img').length > 0", timeout=15_000)
+        assert_tiles_whole(page, "#retrain-mistakes", scrolls=True)  # six columns in half the page
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
         # The About tab follows the model in use, without a reload: Use → 784 → 64 → 10, Revert → back.
         for button, said, layers in (("Use this model", "Now predicting", "784 → 64 → 10"),
@@ -190,6 +202,8 @@ def test_inside_panels_update_with_each_drawing(app_server, browser, artifacts):
         page.wait_for_function("() => /in use/.test(document.querySelector('#compare-result')?.innerText)",
                                timeout=30_000)
         assert page.locator("#inside-layers img").count() == 2 and page.locator("#inside-units img").count() == 8
+        assert_tiles_whole(page, "#inside-layers")
+        assert_tiles_whole(page, "#inside-units")
         assert "the answer: 4" in page.locator("#inside-evidence").inner_text()
         page.locator("#inside").screenshot(path=str(artifacts / "inside.png"))
         page.screenshot(path=str(artifacts / "draw-panels.png"), full_page=True)
@@ -208,6 +222,9 @@ def test_on_a_phone_the_page_fits_and_reads_a_drawing(app_server, browser, artif
         page.wait_for_function("() => /units active/.test(document.querySelector('#inside-summary')?.innerText)",
                                timeout=30_000)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
+        page.wait_for_function("() => document.querySelectorAll('#inside-units img').length == 8", timeout=15_000)
+        assert_tiles_whole(page, "#inside-layers")  # nor out of its frame (6 of the 8 units were)
+        assert_tiles_whole(page, "#inside-units")
         bars = page.locator("#all-ten").bounding_box()
         assert bars["width"] <= 390 and bars["height"] >= 100  # all ten bars, readable
         page.screenshot(path=str(artifacts / "phone-draw.png"), full_page=True)

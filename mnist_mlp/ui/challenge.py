@@ -12,7 +12,7 @@ import pandas as pd
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead
-from .common import Access, clear_canvas_js, pen_canvas, select_brush_js, sketch_image
+from .common import Access, clear_canvas_js, pen_canvas, select_brush_js, sketch_image, tile_gallery
 from .pictures import enlarge
 
 SELECT_BRUSH = select_brush_js("#challenge-sketch")
@@ -117,8 +117,8 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
                                  elem_id="challenge-scores")
             # fit_columns=False: one misread digit stays a fifth of the width (fitted, it was a 460-px tile
             # cut off by the 180-px frame)
-            misread = gr.Gallery(label="Misread this round", columns=5, height=180, allow_preview=False,
-                                 fit_columns=False, elem_id="challenge-misread")
+            misread = tile_gallery("Misread this round", "challenge-misread", columns=5, height=180,
+                                   allow_preview=False, fit_columns=False)
     outputs = [state, ask, result, table, misread, sketch]
     new.click(logic.new_round, state, outputs, api_visibility="private").then(None, None, None, js=SELECT_BRUSH)
     check.click(logic.check, [sketch, state], outputs[:-1], api_visibility="private").then(

@@ -7,7 +7,7 @@ import gradio as gr
 import numpy as np
 
 from ..inference import Predictor, softmax
-from .common import Drawing, Panel, lazy_panel, read_drawing
+from .common import Drawing, Panel, lazy_panel, read_drawing, tile_gallery
 from .pictures import activation_grid, signed_image
 
 TOP_UNITS = 8  # first-layer units shown with their weight images
@@ -61,11 +61,11 @@ def inside_panel(logic: InsideLogic, sketch, drawing) -> Panel:
     """The accordion under the Draw tab's canvas, fed by the same sketch."""
     with gr.Accordion("Inside the network", open=False, elem_id="inside") as accordion:
         summary = gr.Markdown(CLOSED_NOTE, elem_id="inside-summary")
-        layers = gr.Gallery(label="Each hidden layer's activations (one cell a unit; brighter = stronger)",
-                            columns=2, height="auto", object_fit="contain", elem_id="inside-layers")
-        units = gr.Gallery(label=f"The {TOP_UNITS} first-layer units that fired most: what each looks for "
-                                 "(its weights on the 28×28 input, red +, blue −) and its activation",
-                           columns=8, height=200, allow_preview=False, elem_id="inside-units")
+        layers = tile_gallery("Each hidden layer's activations (one cell a unit; brighter = stronger)",
+                              "inside-layers", columns=2, height="auto", object_fit="contain")
+        units = tile_gallery(f"The {TOP_UNITS} first-layer units that fired most: what each looks for (its weights "
+                             "on the 28×28 input, red +, blue −) and its activation",
+                             "inside-units", columns=8, height="auto", allow_preview=False)
         evidence = gr.Markdown("", elem_id="inside-evidence")
     panel = lazy_panel(accordion, drawing, logic.panel, [summary, layers, units, evidence])
     api_json = gr.JSON(visible=False)

@@ -6,7 +6,7 @@ import gradio as gr
 from ..inference import Predictor
 from ..numbers import read_number
 from ..preprocess import Blank, ImageProblem, NothingToRead
-from .common import pen_canvas, select_brush_js, sketch_image
+from .common import pen_canvas, select_brush_js, sketch_image, tile_gallery
 from .pictures import enlarge
 
 
@@ -39,8 +39,8 @@ def number_tab(logic: NumberLogic, tab: gr.Tab) -> None:
             sketch = pen_canvas("Draw a number", (1500, 500), pen=30, height=360, elem_id="number-sketch")
         with gr.Column(scale=2):
             text = gr.Markdown("**Draw a number**", elem_id="number")
-            crops = gr.Gallery(label="Each digit as the model saw it", columns=6, height="auto", object_fit="contain",
-                               elem_id="number-crops")  # "auto": a fixed height cut the digits off
+            crops = tile_gallery("Each digit as the model saw it", "number-crops", columns=6, height="auto",
+                                 object_fit="contain")  # "auto": a fixed height cut the digits off
     as_json = gr.JSON(visible=False)
     sketch.change(logic.read_number, sketch, [as_json, text, crops], trigger_mode="always_last",
                   show_progress="hidden", api_visibility="private")

@@ -20,7 +20,7 @@ from ..corrections import MIN_CORRECTIONS, CorrectionStore
 from ..messages import for_visitors
 from ..retrain import TrainingJob
 from ..weights import read_weights
-from .common import PUBLIC_LINK_MESSAGE, Access, refusal_message, server_side
+from .common import PUBLIC_LINK_MESSAGE, Access, refusal_message, server_side, tile_gallery
 from .pictures import confusion_image, enlarge, weight_grid
 
 MAX_TRAIN_WATCHERS = 8  # browsers streaming a run at once; more wait in the queue
@@ -253,7 +253,8 @@ def retrain_tab(logic: RetrainLogic) -> None:
     with gr.Row():
         weights = gr.Image(label=f"What training produced: the first {WEIGHT_UNITS_SHOWN} first-layer units' "
                                  "weights (red +, blue −)", interactive=False, buttons=[], elem_id="first-layer")
-        mistakes = gr.Gallery(label="Misclassified test digits (true → predicted)", columns=6, height=300)
+        mistakes = tile_gallery("Misclassified test digits (true → predicted)", "retrain-mistakes", columns=6,
+                                height=300)
     with gr.Row():
         use = gr.Button("Use this model", interactive=allowed)
         make_default = gr.Checkbox(False, label="Save as the default model (keeps a backup)")
