@@ -269,6 +269,9 @@ def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
         time.sleep(1.0)
         page.get_by_role("button", name="Check").click()
         page.wait_for_selector("#challenge-misread img", timeout=30_000)
+        # the note on the drawing kept before goes with the next check
+        page.wait_for_function("() => document.querySelector('#challenge-kept')?.innerText.trim() === ''",
+                               timeout=15_000)
         time.sleep(0.5)
         page.screenshot(path=str(artifacts / "challenge-misread.png"), full_page=True)
         assert_tiles_whole(page, "#challenge-misread")

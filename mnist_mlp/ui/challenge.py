@@ -112,7 +112,7 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
         with gr.Column(scale=2):
             result = gr.Markdown("", elem_id="challenge-result")
             keep = gr.Button("Keep this drawing as a correction", size="sm", elem_id="challenge-keep")
-            kept = gr.Markdown("")
+            kept = gr.Markdown("", elem_id="challenge-kept")
             table = gr.Dataframe(score_table(new_state()), label="Your score per digit", interactive=False,
                                  elem_id="challenge-scores")
             # fit_columns=False: one misread digit stays a fifth of the width (fitted, it was a 460-px tile
@@ -124,5 +124,7 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
     check.click(logic.check, [sketch, state], outputs[:-1], api_visibility="private").then(
         None, None, None, js=CLEAR_CANVAS)
     keep.click(logic.keep, [state, session_corrections], [kept, session_corrections], api_visibility="private")
+    # "Kept as a 0" belongs to the drawing before: left up, it read as the fate of the next one
+    gr.on([check.click, new.click], lambda: "", None, kept, api_visibility="private", show_progress="hidden")
     tab.select(None, None, None, js=SELECT_BRUSH)
     sketch.clear(None, None, None, js=SELECT_BRUSH)
