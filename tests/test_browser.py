@@ -161,6 +161,25 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
             page.get_by_text(layers).first.wait_for(timeout=15_000)
 
 
+def test_upload_tab_reads_a_file_chosen_in_the_browser(app_server, browser, artifacts, tmp_path):
+    """A person picks a photo of a digit in the file dialog, then a file that is not a whole image."""
+    from mnist_mlp.synthetic_handwriting import draw_digit
+    good, broken = tmp_path / "five.png", tmp_path / "broken.png"
+    draw_digit(5, pen=20, slant=0.1).save(good)
+    broken.write_bytes(good.read_bytes()[:400])  # a PNG cut short, as an interrupted download
+    with app_page(browser, app_server.url, tab="Upload") as page:
+        page.locator("#upload input[type=file]").set_input_files(str(good))
+        page.wait_for_function("() => /Looks like a 5/.test(document.querySelector('#upload-note')?.innerText)",
+                               timeout=30_000)
+        assert page.locator("#upload-seen img").count() == 1
+        page.screenshot(path=str(artifacts / "upload-5.png"))
+        page.locator("#upload button[aria-label='Remove Image']").click()
+        page.locator("#upload input[type=file]").set_input_files(str(broken))
+        page.wait_for_function("() => /truncated or corrupt/.test(document.querySelector('#upload-note')?.innerText)",
+                               timeout=30_000)
+        assert page.locator("#upload-seen img").count() == 0  # nothing left over from the 5
+
+
 def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
     with app_page(browser, app_server.url, tab="Number") as page:
         page.wait_for_selector("#number-sketch canvas", timeout=30_000)

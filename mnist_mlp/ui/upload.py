@@ -31,10 +31,10 @@ def upload_tab(logic: UploadLogic) -> None:
                           sources=["upload", "webcam", "clipboard"], elem_id="upload")
         with gr.Column():
             label = gr.Label(num_top_classes=3, label="Prediction")
-            note = gr.Markdown(START_NOTE)
+            note = gr.Markdown(START_NOTE, elem_id="upload-note")
             with gr.Row():
                 seen = gr.Image(label="What the model sees (28×28)", interactive=False, height=240, width=240,
-                                buttons=[], elem_classes="pixelated")
+                                buttons=[], elem_classes="pixelated", elem_id="upload-seen")
                 looked = gr.Image(label="Where it looked", interactive=False, height=240, width=240, buttons=[])
     upload.change(logic.predict_file, upload, [label, seen, looked, note], show_progress="hidden",
                   api_visibility="private")
