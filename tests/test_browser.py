@@ -59,8 +59,14 @@ def assert_tiles_whole(page, gallery, scrolls=False):
     frame = page.locator(gallery).bounding_box()
     images = page.locator(f"{gallery} img").all()
     assert images, f"no tiles in {gallery}"
+    labels = [label.bounding_box() for label in page.locator(f"{gallery} [data-testid=block-label]").all()
+              if label.is_visible()]
     for image in images:
         tile = image.bounding_box()
+        for label in labels:  # Gradio's floating label, if shown, lies beside or above the picture
+            assert (label["y"] + label["height"] <= tile["y"] + 1 or tile["y"] + tile["height"] <= label["y"] + 1
+                    or label["x"] + label["width"] <= tile["x"] + 1 or tile["x"] + tile["width"] <= label["x"] + 1), \
+                f"the label covers a tile in {gallery}"
         assert tile["height"] > 30 and frame["x"] - 1 <= tile["x"] and tile["x"] + tile["width"] <= frame["x"] + frame["width"] + 1
         assert scrolls or tile["y"] + tile["height"] <= frame["y"] + frame["height"] + 1
         if tile["y"] + tile["height"] <= frame["y"] + frame["height"]:  # in view
@@ -149,6 +155,7 @@ def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, brows
         assert page.locator("#first-layer img").count() == 1
         page.wait_for_function("() => document.querySelectorAll('#retrain-mistakes img').length > 0", timeout=15_000)
         assert_tiles_whole(page, "#retrain-mistakes", scrolls=True)  # six columns in half the page
+        assert_tiles_whole(page, "#first-layer")  # the weight images' first row not under a label
         page.screenshot(path=str(artifacts / "retrain.png"), full_page=True)
         # The About tab follows the model in use, without a reload: Use → 784 → 64 → 10, Revert → back.
         for button, said, layers in (("Use this model", "Now predicting", "784 → 64 → 10"),

@@ -76,22 +76,28 @@ CSS = """
                                     grid-template-rows: none; grid-auto-rows: auto; }
 .tiles .grid-wrap .thumbnail-item { height: auto; }
 .tiles .grid-wrap.fixed-height { min-height: 0; }
-.tiles-caption p { margin: 0; font-size: 0.9em; }
+.caption-above p { margin: 0; font-size: 0.9em; }
 @media (max-width: 640px) {
   #inside-units .grid-wrap .grid-container { grid-template-columns: repeat(4, minmax(0, 1fr)); }
 }
 """
 
 
+def caption_above(text: str) -> None:
+    """A caption for the component after it, which then hides its own label: Gradio's label floats
+    over the top of an image or a gallery's first row of tiles (12 px of it on a desktop; two or
+    three lines on a phone, and over a row of the Retrain tab's weight images)."""
+    gr.Markdown(text, elem_classes="caption-above")
+
+
 def tile_gallery(caption: str, elem_id: str, **options) -> gr.Gallery:
-    """A gallery of small tiles under a caption of its own (`options` go to gr.Gallery). Gradio's
-    label floats over the top of the first row of tiles (12 px of it; two or three lines on a
-    phone), and its columns never shrink below 100 px, so in a narrow frame the last ones were cut
-    off (on a phone, 6 of the 8 units): the `.tiles` rules in CSS let them shrink, square, in a
-    frame no taller than they need (Gradio's is at least 320 px). No buttons by default: the
-    download button sat on the last tile of the first row."""
+    """A gallery of small tiles under a caption (`options` go to gr.Gallery). Gradio's columns never
+    shrink below 100 px, so in a narrow frame the last ones were cut off (on a phone, 6 of the 8
+    units): the `.tiles` rules in CSS let them shrink, square, in a frame no taller than they need
+    (Gradio's is at least 320 px). No buttons by default: the download button sat on the last tile
+    of the first row."""
     with gr.Column(min_width=0):
-        gr.Markdown(caption, elem_classes="tiles-caption")
+        caption_above(caption)
         return gr.Gallery(label=caption, show_label=False, elem_id=elem_id, elem_classes="tiles",
                           **{"buttons": [], **options})
 
