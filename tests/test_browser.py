@@ -52,9 +52,10 @@ def drawing_area(page):
 
 
 def assert_tiles_whole(page, gallery, scrolls=False):
-    """Each image of the gallery is shown whole: a real tile inside the gallery's frame (below too,
-    unless the gallery scrolls), and the top corners of those in view not under anything else (Gradio's
-    floating label covered the first row; its download button the last tile of it)."""
+    """Each image of the gallery (or image component) is shown whole: a real tile inside the frame
+    (below too, unless the gallery scrolls), no shown label over it (Gradio's floating label covered
+    the first row), and the top corners of those in view under nothing else (a download button sat
+    on the last tile of the first row)."""
     page.locator(gallery).scroll_into_view_if_needed()
     frame = page.locator(gallery).bounding_box()
     images = page.locator(f"{gallery} img").all()

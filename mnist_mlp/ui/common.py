@@ -83,23 +83,22 @@ CSS = """
 """
 
 
-def caption_above(text: str) -> None:
-    """A caption for the component after it, which then hides its own label: Gradio's label floats
-    over the top of an image or a gallery's first row of tiles (12 px of it on a desktop; two or
-    three lines on a phone, and over a row of the Retrain tab's weight images)."""
-    gr.Markdown(text, elem_classes="caption-above")
+def captioned(component, caption: str, **options):
+    """`component(**options)` (an image or a gallery) under its caption, its own label hidden:
+    Gradio's label floats over the top of the picture (12 px of a gallery's first row on a desktop,
+    two or three lines on a phone; a row of the Retrain tab's weight images)."""
+    with gr.Column(min_width=0):
+        gr.Markdown(caption, elem_classes="caption-above")
+        return component(label=caption, show_label=False, **options)
 
 
 def tile_gallery(caption: str, elem_id: str, **options) -> gr.Gallery:
-    """A gallery of small tiles under a caption (`options` go to gr.Gallery). Gradio's columns never
+    """A captioned gallery of small tiles (`options` go to gr.Gallery). Gradio's columns never
     shrink below 100 px, so in a narrow frame the last ones were cut off (on a phone, 6 of the 8
     units): the `.tiles` rules in CSS let them shrink, square, in a frame no taller than they need
     (Gradio's is at least 320 px). No buttons by default: the download button sat on the last tile
     of the first row."""
-    with gr.Column(min_width=0):
-        caption_above(caption)
-        return gr.Gallery(label=caption, show_label=False, elem_id=elem_id, elem_classes="tiles",
-                          **{"buttons": [], **options})
+    return captioned(gr.Gallery, caption, elem_id=elem_id, elem_classes="tiles", **{"buttons": [], **options})
 
 
 def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id: str) -> gr.Sketchpad:

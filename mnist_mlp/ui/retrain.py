@@ -20,7 +20,7 @@ from ..corrections import MIN_CORRECTIONS, CorrectionStore
 from ..messages import for_visitors
 from ..retrain import TrainingJob
 from ..weights import read_weights
-from .common import PUBLIC_LINK_MESSAGE, Access, caption_above, refusal_message, server_side, tile_gallery
+from .common import PUBLIC_LINK_MESSAGE, Access, captioned, refusal_message, server_side, tile_gallery
 from .pictures import confusion_image, enlarge, weight_grid
 
 MAX_TRAIN_WATCHERS = 8  # browsers streaming a run at once; more wait in the queue
@@ -251,10 +251,8 @@ def retrain_tab(logic: RetrainLogic) -> None:
         per_digit = gr.Dataframe(per_digit_table(None), label="Accuracy per digit (MNIST test)",
                                  interactive=False, elem_id="per-digit")
     with gr.Row():
-        with gr.Column(min_width=0):
-            produced = f"What training produced: the first {WEIGHT_UNITS_SHOWN} first-layer units' weights (red +, blue −)"
-            caption_above(produced)
-            weights = gr.Image(label=produced, show_label=False, interactive=False, buttons=[], elem_id="first-layer")
+        weights = captioned(gr.Image, f"What training produced: the first {WEIGHT_UNITS_SHOWN} first-layer units' "
+                            "weights (red +, blue −)", interactive=False, buttons=[], elem_id="first-layer")
         mistakes = tile_gallery("Misclassified test digits (true → predicted)", "retrain-mistakes", columns=6,
                                 height=300)
     with gr.Row():
