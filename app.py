@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from mnist_mlp.inference import Predictor
+from mnist_mlp.inference import Predictor, one_blas_thread
 from mnist_mlp.weights import DEFAULT_WEIGHTS, WeightsError
 
 
@@ -75,6 +75,7 @@ def main(argv=None):
     warnings.simplefilter("error", Image.DecompressionBombWarning)
 
     sessions.install()  # each API call's session no longer builds the config of all 87 blocks
+    one_blas_thread()  # requests run on threads of their own: no BLAS worker spinning between them
     predictor = load_predictor(args.weights)
     public = args.share or bool(os.environ.get("SPACE_ID"))  # a Hugging Face Space is public too
     allow_training = not public or bool(args.auth) or args.allow_public_training

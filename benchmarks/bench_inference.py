@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
-from mnist_mlp.inference import Predictor  # noqa: E402
+from mnist_mlp.inference import Predictor, one_blas_thread  # noqa: E402
 from mnist_mlp.preprocess import to_mnist  # noqa: E402
 from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
@@ -25,6 +25,7 @@ def main():
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--batch", type=int, default=1000)
     args = p.parse_args()
+    one_blas_thread()  # as the app runs (app.py)
     predictor = Predictor.load(args.weights)
     # What the browser sends: an opaque RGBA composite, black strokes on white, as a numpy array.
     canvases = [np.asarray(draw_digit(d % 10, pen=36, left=150 + 10 * d, top=120, height=520).convert("RGBA"))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import special
+from threadpoolctl import threadpool_limits
 
 from .preprocess import to_mnist
 from .weights import DEFAULT_WEIGHTS, read_weights
@@ -76,6 +77,17 @@ ACTIVATION_FUNCTIONS = {
 SMALL_BATCH = 4  # up to this many images (one request's) read only the rows of active inputs
 
 
+def one_blas_thread() -> None:
+    """Run NumPy's BLAS on the calling thread only, in this whole process (what a server wants).
+
+    After a product big enough to be split (one drawing's first layer is), OpenBLAS's worker
+    thread spins for the next one: measured here, each drawing then kept the second of the two
+    cores busy for ~120 ms after its answer — taken from the other visitors' requests, which a
+    server answers on threads of its own. One thread: no worker, and the same forward time
+    (bench_inference.py)."""
+    threadpool_limits(1, user_api="blas")  # stays in force: not used as a context manager here
+
+
 def diagonal_blocks(weight_t: np.ndarray) -> list[tuple[int, int, int, int]] | None:
     """(first row, end row, first column, end column) of each block of a layer's weights ([in, out])
     outside which every weight is zero, when there are at least two — an average of networks as one
@@ -107,8 +119,8 @@ class NumpyMLP:
     paper stays zero.
 
     Why not torch: for one image its per-call overhead and MKL's matrix-vector product on this
-    2-core AMD CPU took ~0.85 ms, this ~0.2 ms (benchmarks/bench_inference.py), on the calling
-    thread with no BLAS worker left spinning; and the server need not import torch (646 MB).
+    2-core AMD CPU took ~0.85 ms, this ~0.2 ms (benchmarks/bench_inference.py); and the server need
+    not import torch (646 MB). The products run on OpenBLAS: a server calls `one_blas_thread()` first.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray], architecture: dict):
@@ -149,7 +161,9 @@ class NumpyMLP:
                     active = np.flatnonzero(part.any(axis=0))
                     if len(active) < (row1 - row0) // 2:
                         part, block = part[:, active], block[active]
-                    out[:, col0:col1] = np.einsum("ni,ij->nj", part, block) + bias[col0:col1]  # no BLAS threads
+                    # BLAS's matrix-vector product, not einsum's loop: bench_inference.py's forward
+                    # p50 0.62 → 0.42 ms (one BLAS thread or two: the same; it waits on memory).
+                    out[:, col0:col1] = part @ block + bias[col0:col1]
                 outputs.append(out)
             else:
                 outputs.append(h @ weight_t + bias)
