@@ -16,7 +16,7 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from mnist_mlp.corrections import CorrectionStore  # noqa: E402
-from mnist_mlp.inference import Predictor  # noqa: E402
+from mnist_mlp.inference import Predictor, one_blas_thread  # noqa: E402
 from mnist_mlp.shelf import ModelShelf  # noqa: E402
 from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
 from mnist_mlp.ui.common import read_drawing  # noqa: E402
@@ -31,6 +31,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--runs", type=int, default=300)
     args = p.parse_args()
+    one_blas_thread()  # as the app runs (app.py)
     predictor = Predictor.load()
     draw = DrawLogic(predictor, CorrectionStore("/nonexistent"))
     inside, plain = InsideLogic(predictor), PlainLogic(predictor)

@@ -58,15 +58,23 @@ def test_diagonal_blocks_are_found_only_where_every_other_weight_is_zero():
     assert diagonal_blocks(np.ones((4, 4), np.float32)) is None  # dense: one block
 
 
-def test_an_average_of_networks_is_read_block_by_block_with_the_modules_results():
+@pytest.mark.parametrize("activation", ["gelu", "relu"])
+def test_an_average_of_networks_is_read_block_by_block_with_the_modules_results(activation):
     torch.manual_seed(0)
-    members = [MLP(hidden=(40, 30, 20), activation="gelu", dropout=0.0).eval() for _ in range(3)]
+    members = [MLP(hidden=(40, 30, 20), activation=activation, dropout=0.0).eval() for _ in range(3)]
+    if activation == "relu":  # most units off, as for a drawing: both passes read active units' rows only
+        with torch.no_grad():
+            for member in members:
+                for layer in member.layers[:-1:3]:  # the hidden layers
+                    layer.bias -= 0.3
     merged = average_mlps(members, [1, 2, 1])
     network = numpy_copy(merged)
     assert network.blocks == [[(0, 784, 0, 120)], [(0, 40, 0, 30), (40, 80, 30, 60), (80, 120, 60, 90)],
                               [(0, 30, 0, 20), (30, 60, 20, 40), (60, 90, 40, 60)], [(0, 60, 0, 10)]]
     image = torch.rand(28, 28) * (torch.rand(28, 28) > 0.6)
     x = image[None].clone().requires_grad_(True)
+    if activation == "relu":
+        assert all((z > 0).mean() < 0.4 for z in network.pre_activations(image[None].numpy())[:-1])
     with torch.no_grad():
         expected = merged(image[None]).numpy()
     np.testing.assert_allclose(network(image[None].numpy()), expected, atol=1e-5)  # one image: by blocks
