@@ -183,7 +183,7 @@ def _paper_and_ink(values: np.ndarray, full: float, border: np.ndarray | None = 
     not given) mostly is (its median luminance); ink is what differs from it, so dark-on-light and
     light-on-dark both work."""
     border = _luminance(_border(values) if border is None else border)
-    paper = float(np.median(border))
+    paper = median(border.ravel())
     if paper >= full / 2:  # dark ink on light paper
         return RawInk(values, paper, -1 / max(paper, 1e-6))
     return RawInk(values, paper, 1 / max(full - paper, 1e-6))
@@ -282,8 +282,11 @@ def strokes(ink: np.ndarray) -> tuple[np.ndarray, list[int], list[tuple[slice, s
     extent = np.s_[top:rows[-1] + 1, left:cols[-1] + 1]
     labels = np.zeros(solid.shape, np.int32)
     count = ndimage.label(solid[extent], structure=np.ones((3, 3)), output=labels[extent])
-    boxes = [(slice(r.start + top, r.stop + top), slice(c.start + left, c.stop + left))
-             for r, c in ndimage.find_objects(labels[extent])]
+    if count == 1:  # one blob, as most digits are: its box is the extent (no search over the labels)
+        boxes = [extent]
+    else:
+        boxes = [(slice(r.start + top, r.stop + top), slice(c.start + left, c.stop + left))
+                 for r, c in ndimage.find_objects(labels[extent])]
     sizes = np.array([max(b[0].stop - b[0].start, b[1].stop - b[1].start) for b in boxes])
     speck = max(3, SPECK_FRACTION * max(ink.shape))
     if count == 0 or sizes.max() < speck:
@@ -313,7 +316,14 @@ def stroke_width(solid: np.ndarray) -> float:
         return 1.0
     distance = ndimage.distance_transform_edt(solid)
     ridge = solid & (distance >= ndimage.maximum_filter(distance, size=3))
-    return max(1.0, 2 * float(np.median(distance[ridge])) - 1)
+    return max(1.0, 2 * median(distance[ridge]) - 1)
+
+
+def median(values: np.ndarray) -> float:
+    """np.median of a 1-D array (the same value), without its generic machinery: 4 µs, not 22."""
+    middle = ((len(values) - 1) // 2, len(values) // 2)
+    low, high = np.partition(values, middle)[list(middle)]
+    return (float(low) + float(high)) / 2  # as floats: two uint8 values would wrap
 
 
 def normalise_stroke(ink: np.ndarray) -> np.ndarray:

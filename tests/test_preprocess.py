@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from mnist_mlp.preprocess import CENTRE, ImageProblem, NothingToRead, _pool, open_image, plain_resize, to_mnist
+from mnist_mlp.preprocess import (CENTRE, ImageProblem, NothingToRead, _pool, median, open_image, plain_resize,
+                                 to_mnist)
 from mnist_mlp.synthetic_handwriting import (REDRAWN_CHECK_SEED, REDRAWN_CHECK_SIZE, draw_digit,
                                              redrawn_test_canvases)
 from mnist_mlp.ui.plain import PLAIN_RESIZE_ACCURACY, REDRAWN_ACCURACY
@@ -213,3 +214,10 @@ def test_blank_canvases_are_a_typed_blank_and_specks_are_not():
     with pytest.raises(NothingToRead) as error:
         to_mnist(specks)
     assert not isinstance(error.value, Blank) and "specks" in str(error.value)
+
+
+def test_median_is_numpys_for_odd_and_even_counts_and_bytes():
+    rng = np.random.default_rng(3)
+    for values in (rng.random(7), rng.random(8), np.array([250, 255, 3, 254], np.uint8),
+                   rng.integers(0, 256, 2134).astype(np.uint8), np.array([2.5])):
+        assert median(values) == np.median(values)
