@@ -118,6 +118,8 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
         assert "3" in page.locator("#note").inner_text()
         assert page.locator("#seen img").count() == 1
+        assert_tiles_whole(page, "#seen")
+        assert_tiles_whole(page, "#looked")
         page.screenshot(path=str(artifacts / "draw-3.png"))
         page.get_by_role("button", name="Clear", exact=True).click()
         assert wait_for_label(page, "Draw a digit"), f"label shows {label_text(page)!r}"
@@ -180,6 +182,8 @@ def test_upload_tab_reads_a_file_chosen_in_the_browser(app_server, browser, arti
         page.wait_for_function("() => /Looks like a 5/.test(document.querySelector('#upload-note')?.innerText)",
                                timeout=30_000)
         assert page.locator("#upload-seen img").count() == 1
+        assert_tiles_whole(page, "#upload-seen")
+        assert_tiles_whole(page, "#upload-looked")
         page.screenshot(path=str(artifacts / "upload-5.png"))
         page.locator("#upload button[aria-label='Remove Image']").click()
         page.locator("#upload input[type=file]").set_input_files(str(broken))
@@ -231,6 +235,8 @@ def test_inside_panels_update_with_each_drawing(app_server, browser, artifacts):
         assert page.locator("#inside-layers img").count() == 2 and page.locator("#inside-units img").count() == 8
         assert_tiles_whole(page, "#inside-layers")
         assert_tiles_whole(page, "#inside-units")
+        assert_tiles_whole(page, "#plain-mnist")
+        assert_tiles_whole(page, "#plain-seen")
         assert "the answer: 4" in page.locator("#inside-evidence").inner_text()
         page.locator("#inside").screenshot(path=str(artifacts / "inside.png"))
         page.screenshot(path=str(artifacts / "draw-panels.png"), full_page=True)
@@ -252,6 +258,8 @@ def test_on_a_phone_the_page_fits_and_reads_a_drawing(app_server, browser, artif
         page.wait_for_function("() => document.querySelectorAll('#inside-units img').length == 8", timeout=15_000)
         assert_tiles_whole(page, "#inside-layers")  # nor out of its frame (6 of the 8 units were)
         assert_tiles_whole(page, "#inside-units")
+        assert_tiles_whole(page, "#seen")
+        assert_tiles_whole(page, "#looked")
         bars = page.locator("#all-ten").bounding_box()
         assert bars["width"] <= 390 and bars["height"] >= 100  # all ten bars, readable
         page.screenshot(path=str(artifacts / "phone-draw.png"), full_page=True)

@@ -9,8 +9,8 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, clear_canvas_js, explained, on_every_stroke, pen_canvas,
-                     read_drawing, read_prediction, sketch_image)
+from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, captioned, clear_canvas_js, explained,
+                     on_every_stroke, pen_canvas, read_drawing, read_prediction, sketch_image)
 
 START_NOTE = "Draw a digit on the canvas."
 
@@ -87,10 +87,10 @@ def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) 
             bars = gr.HTML(all_ten_html(), elem_id="all-ten")
             note = gr.Markdown(START_NOTE, elem_classes="note", elem_id="note")
             with gr.Row():
-                seen = gr.Image(label="What the model sees (28×28)", interactive=False, elem_id="seen",
-                                height=240, width=240, buttons=[])
-                looked = gr.Image(label="Where it looked", interactive=False, elem_id="looked",
-                                  height=240, width=240, buttons=[])
+                seen = captioned(gr.Image, "What the model sees (28×28)", interactive=False, elem_id="seen",
+                                 height=240, width=240, buttons=[])
+                looked = captioned(gr.Image, "Where it looked", interactive=False, elem_id="looked",
+                                   height=240, width=240, buttons=[])
             fix = gr.Radio([str(d) for d in range(10)], label="Wrong? It's a …", elem_id="fix")
             fix_note = gr.Markdown(corrections_note(logic.corrections_count([])), elem_id="fix-note")
     gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ..inference import Predictor
-from .common import EMPTY_LABEL, Drawing, Panel, label_value, lazy_panel, read_drawing
+from .common import EMPTY_LABEL, Drawing, Panel, captioned, label_value, lazy_panel, read_drawing
 from .pictures import enlarge
 
 # The shipped model on benchmarks/handwriting_check.py's 2,000 MNIST test digits re-drawn as canvases,
@@ -50,12 +50,12 @@ def plain_panel(logic: PlainLogic, sketch, drawing) -> Panel:
                     f"that is the difference between {MEASURED_GAP}.")
         with gr.Row():
             with gr.Column(min_width=160):
-                ours = gr.Image(label="MNIST-style (what the app uses)", interactive=False, height=200, width=200,
-                                buttons=[], elem_classes="pixelated")
+                ours = captioned(gr.Image, "MNIST-style (what the app uses)", interactive=False, height=200,
+                                 width=200, buttons=[], elem_classes="pixelated", elem_id="plain-mnist")
                 ours_note = gr.Markdown(elem_id="plain-ours")
             with gr.Column(min_width=160):
-                plain = gr.Image(label="The whole canvas resized to 28×28", interactive=False, height=200,
-                                 width=200, buttons=[], elem_id="plain-seen")
+                plain = captioned(gr.Image, "The whole canvas resized to 28×28", interactive=False, height=200,
+                                  width=200, buttons=[], elem_id="plain-seen")
                 plain_note = gr.Markdown(elem_id="plain-answer")
     outputs = [ours, ours_note, plain, plain_note]
     panel = lazy_panel(accordion, drawing, logic.panel, outputs, wants_plain=True)

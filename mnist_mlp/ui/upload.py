@@ -5,7 +5,7 @@ import gradio as gr
 
 from ..inference import Predictor
 from ..preprocess import open_image
-from .common import read_prediction
+from .common import captioned, read_prediction
 
 START_NOTE = "Upload, paste or take a photo of one handwritten digit."
 
@@ -33,9 +33,10 @@ def upload_tab(logic: UploadLogic) -> None:
             label = gr.Label(num_top_classes=3, label="Prediction")
             note = gr.Markdown(START_NOTE, elem_id="upload-note")
             with gr.Row():
-                seen = gr.Image(label="What the model sees (28×28)", interactive=False, height=240, width=240,
-                                buttons=[], elem_classes="pixelated", elem_id="upload-seen")
-                looked = gr.Image(label="Where it looked", interactive=False, height=240, width=240, buttons=[])
+                seen = captioned(gr.Image, "What the model sees (28×28)", interactive=False, height=240, width=240,
+                                 buttons=[], elem_classes="pixelated", elem_id="upload-seen")
+                looked = captioned(gr.Image, "Where it looked", interactive=False, height=240, width=240, buttons=[],
+                                   elem_id="upload-looked")
     upload.change(logic.predict_file, upload, [label, seen, looked, note], show_progress="hidden",
                   api_visibility="private")
     # The stable API. A plain file (not gr.Image) so the bytes reach our own safe decoder undecoded.
