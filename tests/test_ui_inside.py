@@ -52,3 +52,13 @@ def test_the_panel_computes_nothing_while_closed_and_pictures_when_open(predicto
     assert "the answer: **3**" in evidence
     # opened before anything was drawn: the session's first, empty reading
     assert "Draw a digit first" in logic.panel(Drawing(), True)[0]
+
+
+def test_upscale_makes_each_pixel_a_square_block():
+    from mnist_mlp.ui.pictures import upscale
+    pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    big = upscale(pixels, 4)
+    assert big.shape == (8, 12, 3)
+    for y in range(8):
+        for x in range(12):
+            assert (big[y, x] == pixels[y // 4, x // 4]).all()
