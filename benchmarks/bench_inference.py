@@ -1,4 +1,6 @@
-"""Preprocess + predict latency of one 800×800 canvas, and batch throughput.
+"""Preprocess + predict latency of one 800×800 canvas, and batch throughput; and the CPU a reading
+costs the whole process when readings come with pauses between them, as a visitor's strokes do,
+with NumPy's BLAS as it comes (its threads) against one thread, as the app runs it.
 
     python benchmarks/bench_inference.py [--weights W] [--runs 1000]
 
@@ -19,19 +21,32 @@ from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 
+def cpu_per_reading(predictor, canvases, pause=0.3, readings=20):
+    """ms of the process's CPU (all threads) per canvas read — prediction and where it looked —
+    with `pause` s between readings: a BLAS thread spinning after a product shows here."""
+    start = time.process_time()
+    for i in range(readings):
+        prediction = predictor.predict(canvases[i % len(canvases)])
+        predictor.where_it_looked(prediction.image, prediction.digit)
+        time.sleep(pause)
+    return (time.process_time() - start) / readings * 1000
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--batch", type=int, default=1000)
     args = p.parse_args()
-    one_blas_thread()  # as the app runs (app.py)
     predictor = Predictor.load(args.weights)
     # What the browser sends: an opaque RGBA composite, black strokes on white, as a numpy array.
     canvases = [np.asarray(draw_digit(d % 10, pen=36, left=150 + 10 * d, top=120, height=520).convert("RGBA"))
                 for d in range(10)]
     for canvas in canvases:  # warm-up
         predictor.predict(canvas)
+    cpu_blas_threads = cpu_per_reading(predictor, canvases)  # the reference: BLAS as it comes
+    one_blas_thread()  # as the app runs (app.py), from here on
+    cpu_one_thread = cpu_per_reading(predictor, canvases)
     times = []
     for i in range(args.runs):
         start = time.perf_counter()
@@ -64,9 +79,14 @@ def main():
               "where_it_looked_p50_ms": round(float(np.percentile(looked, 50)), 3),
               "batched_forward_images_per_second": round(forward_per_second),
               "canvases_per_second_preprocess_and_batched_predict": round(end_to_end_per_second),
+              "cpu_ms_per_reading_with_pauses": round(cpu_one_thread, 1),
+              "cpu_ms_per_reading_with_pauses_blas_threads": round(cpu_blas_threads, 1),
               "runs": args.runs, "weights": args.weights}
     print(f"one 800×800 canvas, preprocess + predict: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
           f"(preprocess {result['preprocess_p50_ms']} ms, forward {result['forward_p50_ms']} ms)")
+    print(f"CPU per reading (with where it looked), 0.3 s between readings: {result['cpu_ms_per_reading_with_pauses']} ms "
+          f"on one BLAS thread, {result['cpu_ms_per_reading_with_pauses_blas_threads']} ms with BLAS's own threads "
+          f"(×{cpu_blas_threads / cpu_one_thread:.0f})")
     print(json.dumps(result))
 
 
