@@ -82,8 +82,13 @@ class RunningApp:
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
         port_args = ["--port", str(self.port)] if port_flag else []
         port_env = {} if port_flag else {"PORT": str(self.port)}
+        # Corrections go to a folder of the test's own (app.py's default is ./corrections, in the
+        # checkout: each run's drawings piled up there and showed in the next run's screenshots).
+        self.corrections = tempfile.mkdtemp(prefix="corrections-")
+        corrections_env = {"MNIST_CORRECTIONS_DIR": self.corrections}
         self.proc = subprocess.Popen([sys.executable, "app.py", *port_args, *args], cwd=ROOT,
-                                     env={**python_env(), **port_env, **(env or {})}, stdout=self.log,
+                                     env={**python_env(), **port_env, **corrections_env, **(env or {})},
+                                     stdout=self.log,
                                      stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -114,6 +119,8 @@ class RunningApp:
             except Exception:
                 self.proc.kill()
                 self.proc.wait(5)
+        import shutil
+        shutil.rmtree(self.corrections, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
