@@ -114,9 +114,10 @@ class NumpyMLP:
     Most inputs of each layer are zero: the paper around a digit, and after a ReLU ~90 % of the
     hidden units of a drawn digit (measured: 40–130 of 1,200 active). A product with a zero input
     needs no weight, so each layer keeps its weights input-major ([in, out]) and, for the few images
-    of one request, reads the rows of the active inputs only — a tenth of the 9.6 MB of the shipped
-    model instead of all of it. The input normalisation is folded into the first layer so that
-    paper stays zero.
+    of one request, reads the rows of the active inputs only: ~3 MB of the shipped model's 30.7 MB
+    (a 9.6 MB single network's tenth when it was measured). The backward pass does the same with the
+    rows of the active units (`out_major`). The input normalisation is folded into the first layer so
+    that paper stays zero.
 
     Why not torch: for one image its per-call overhead and MKL's matrix-vector product on this
     2-core AMD CPU took ~0.85 ms, this ~0.2 ms (benchmarks/bench_inference.py); and the server need
@@ -166,8 +167,9 @@ class NumpyMLP:
                     active = np.flatnonzero(part.any(axis=0))
                     if len(active) < (row1 - row0) // 2:
                         part, block = part[:, active], block[active]
-                    # BLAS's matrix-vector product, not einsum's loop: bench_inference.py's forward
-                    # p50 0.62 → 0.42 ms (one BLAS thread or two: the same; it waits on memory).
+                    # BLAS's matrix-vector product, not einsum's loop: forward p50 0.63 → 0.55 ms on
+                    # bench_inference.py's canvases (the two alternated in one process; on one BLAS
+                    # thread or two the same: it waits on memory).
                     out[:, col0:col1] = part @ block + bias[col0:col1]
                 outputs.append(out)
             else:
