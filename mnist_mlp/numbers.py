@@ -64,7 +64,7 @@ def split_digits(image) -> list[np.ndarray]:
         rows, cols = bounding_box([boxes[i] for i in group])
         # this digit's strokes only (a neighbour's ink can reach into the box), at full resolution
         mask = ndimage.binary_dilation(np.isin(labels[rows, cols], [kept[i] for i in group]), iterations=1)
-        mask = np.kron(mask, np.ones((factor, factor), bool))
+        mask = mask.repeat(factor, axis=0).repeat(factor, axis=1)  # to full size (np.kron took 7× as long)
         crop = raw.ink(*scale_box((rows, cols), factor))
         crop = crop * mask[:crop.shape[0], :crop.shape[1]]
         margin = max(2, max(crop.shape) // 10)  # a dark border, so the crop reads as light ink on dark
