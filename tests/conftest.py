@@ -66,6 +66,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def number_canvas(digits, gap=60, pen=22, height=320, transparent=False):
+    """A whole number drawn as a person would: the digits side by side on one canvas."""
+    from PIL import Image
+
+    from mnist_mlp.synthetic_handwriting import draw_digit
+
+    width = len(digits) * (int(height * 0.75) + gap) + gap
+    canvas = Image.new("RGBA" if transparent else "RGB", (width, height + 120),
+                       (0, 0, 0, 0) if transparent else "white")
+    for i, digit in enumerate(digits):
+        tile = draw_digit(digit, canvas=height + 40, left=10, top=20, height=height, pen=pen, transparent=transparent)
+        canvas.paste(tile, (gap + i * (int(height * 0.75) + gap), 40), tile if transparent else None)
+    return canvas
+
+
 class RunningApp:
     """`python app.py --port <free> ...` in a subprocess, stopped by the test."""
 

@@ -4,7 +4,7 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
-from conftest import RunningApp
+from conftest import RunningApp, number_canvas
 from mnist_mlp.synthetic_handwriting import draw_digit
 from mnist_mlp.ui import EMPTY_LABEL, build_demo
 
@@ -115,7 +115,6 @@ def test_the_server_rests_between_requests(app_server, tmp_path):
     on /predict_number: 0.5 s of CPU per second, a core taken from the other visitors; now 0.15)."""
     import time
 
-    from test_numbers import number_canvas
     client = app_server.client()
     draw_digit(3, height=300, left=200, top=150).save(tmp_path / "three.png")
     number_canvas([3, 1, 4, 1, 5, 9]).save(tmp_path / "number.png")

@@ -6,17 +6,8 @@ from PIL import Image, ImageDraw
 
 from mnist_mlp.numbers import read_number, split_digits
 from mnist_mlp.preprocess import NothingToRead
-from mnist_mlp.synthetic_handwriting import draw_digit
 
-
-def number_canvas(digits, gap=60, pen=22, height=320, transparent=False):
-    width = len(digits) * (int(height * 0.75) + gap) + gap
-    canvas = Image.new("RGBA" if transparent else "RGB", (width, height + 120),
-                       (0, 0, 0, 0) if transparent else "white")
-    for i, digit in enumerate(digits):
-        tile = draw_digit(digit, canvas=height + 40, left=10, top=20, height=height, pen=pen, transparent=transparent)
-        canvas.paste(tile, (gap + i * (int(height * 0.75) + gap), 40), tile if transparent else None)
-    return canvas
+from conftest import number_canvas
 
 
 @pytest.mark.parametrize("digits", [[2, 0, 2, 6], [4, 5], [1, 1, 7], [9, 8, 3, 0, 6]])
