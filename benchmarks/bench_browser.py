@@ -7,8 +7,9 @@ clock, the `pointerup` ending the stroke to the moment the label shows a digit, 
     them) until the event is sent (`queue/join`),
   - the answer: Gradio's queue, our reading of the drawing (with "where it looked") and the page
     showing the result.
-Here chromium runs without a GPU: its canvas is drawn in software, so the first part (and the
-drawing itself, ~30 s a stroke under Playwright) is far slower than on a person's device.
+Here chromium runs without a GPU: the sketchpad's WebGL canvas is drawn and read back in software,
+so the first part (and the drawing itself, ~30 s a stroke under Playwright) is far slower than on
+a person's device with a GPU (a plain 2D canvas of the same size encodes to PNG in 3–9 ms here).
 
     python benchmarks/bench_browser.py [--rounds 1]
 
