@@ -1,8 +1,9 @@
 """What a person waits for: from lifting the pen to the answer on the page, in a real browser.
 
 Starts `python app.py` on a free 127.0.0.1 port and Debian's chromium (Playwright, headless), draws
-one-stroke digits on the Draw tab with the mouse (Clear between two), and times, in the page's own
-clock, the `pointerup` ending the stroke to the moment the label shows a digit, in two parts:
+one-stroke digits on the Draw tab with the mouse as the browser tests do (Clear between two), and
+times, in the page's own clock, the `pointerup` ending the stroke to the moment the label shows a
+digit, in two parts:
   - the browser preparing the drawing (Gradio's sketchpad turns its layers into PNGs and uploads
     them) until the event is sent (`queue/join`),
   - the answer: Gradio's queue, our reading of the drawing (with "where it looked") and the page
@@ -28,13 +29,12 @@ from playwright.sync_api import sync_playwright
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "tests"))
 from load_test import start_server  # noqa: E402
-from mnist_mlp.synthetic_handwriting import stroke_paths  # noqa: E402
+# The browser tests' own browser flags, label and drawing hand: the benchmark draws as they do.
+from test_browser import CHROMIUM_ARGS, LABEL, draw, wait_for_brush  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ONE_STROKE_DIGITS = [0, 1, 2, 3, 5, 6, 7, 8, 9]  # the hand-made 4 takes two strokes
-LABEL = "#label [data-testid=label-output-value]"
 # Page-side clock: the last pointerup, the first moment after it that the label shows a digit, and
 # the requests' resource timings.
 WATCH_JS = """() => {
@@ -57,19 +57,6 @@ def parts(answer):
     return join[1] - answer["up"], answer["shown"] - join[1]
 
 
-def draw_one(page, digit):
-    """One stroke, as a person draws it: the mouse pressed along the pen path."""
-    box = page.locator("#sketch canvas").first.bounding_box()
-    side = min(box["width"], box["height"])
-    left, top = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
-    (path,) = stroke_paths(digit, left + side * 0.3, top + side * 0.15, side * 0.6)
-    page.mouse.move(*path[0])
-    page.mouse.down()
-    for point in path[1:]:
-        page.mouse.move(*point, steps=2)
-    page.mouse.up()
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--rounds", type=int, default=1, help="each one-stroke digit this many times")
@@ -82,15 +69,14 @@ def main():
             page = browser.new_page(viewport={"width": 1280, "height": 1100})
             page.goto(url)
             page.wait_for_selector("#sketch canvas", timeout=60_000)
-            page.wait_for_function("() => document.querySelector('#sketch button[aria-label=\"Brush\"]')"
-                                   "?.classList.contains('highlight')", timeout=15_000)
+            wait_for_brush(page)
             page.evaluate(WATCH_JS)
             for digit in ONE_STROKE_DIGITS * args.rounds:
                 page.get_by_role("button", name="Clear", exact=True).click()
                 page.wait_for_function(f"() => /Draw a digit/.test(document.querySelector('{LABEL}')?.innerText)")
                 time.sleep(0.5)  # the hand back on the canvas
                 page.evaluate(RESET_JS)
-                draw_one(page, digit)
+                draw(page, digit)
                 page.wait_for_function("() => window.__answer.shown !== null", timeout=30_000)
                 answer = page.evaluate("() => window.__answer")
                 waits.append(answer["shown"] - answer["up"])
