@@ -137,6 +137,19 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         assert wait_for_label(page, "4"), f"label shows {label_text(page)!r}"
 
 
+def test_clicking_an_example_drawing_reads_it(app_server, browser, artifacts):
+    """Loading an example into the sketchpad fires no change event: the app reads it after the click."""
+    with app_page(browser, app_server.url) as page:
+        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        examples = page.locator(".gallery-item")  # drawn-3, drawn-7, drawn-5
+        examples.nth(1).click()
+        assert wait_for_label(page, "7"), f"label shows {label_text(page)!r}"
+        assert page.locator("#seen img").count() == 1
+        page.screenshot(path=str(artifacts / "example-7.png"))
+        examples.nth(0).click()
+        assert wait_for_label(page, "3"), f"label shows {label_text(page)!r}"
+
+
 def test_retrain_tab_runs_a_tiny_training_and_shows_the_result(app_server, browser, artifacts):
     with app_page(browser, app_server.url, height=1400, tab="Retrain") as page:
         page.get_by_label("Hidden layer sizes").fill("64")

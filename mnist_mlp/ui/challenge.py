@@ -12,7 +12,8 @@ import pandas as pd
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead
-from .common import Access, clear_canvas_js, pen_canvas, select_brush_js, sketch_image, tile_gallery
+from .common import (DIGIT_CANVAS, DIGIT_PEN, Access, clear_canvas_js, pen_canvas, select_brush_js,
+                     sketch_image, tile_gallery)
 from .pictures import enlarge
 
 SELECT_BRUSH = select_brush_js("#challenge-sketch")
@@ -105,7 +106,7 @@ def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.St
     with gr.Row():
         with gr.Column(scale=3):
             ask = gr.Markdown("### Press *New round* to start", elem_id="challenge-prompt")
-            sketch = pen_canvas("Your digit", (800, 800), pen=36, height=460, elem_id="challenge-sketch")
+            sketch = pen_canvas("Your digit", DIGIT_CANVAS, pen=DIGIT_PEN, height=460, elem_id="challenge-sketch")
             with gr.Row():
                 check = gr.Button("Check", variant="primary", elem_id="challenge-check")
                 new = gr.Button("New round", elem_id="challenge-new")

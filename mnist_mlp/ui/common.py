@@ -22,6 +22,14 @@ from .pictures import enlarge, looked_overlay
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
 EMPTY_LABEL = "Draw a digit"
+# A canvas has about as many pixels as it is shown with (the Draw tab's is ~500 px wide on a desktop):
+# after each stroke Gradio's sketchpad reads its layers back as PNGs several times and the server
+# decodes three of them, so every pixel costs the visitor time. Pen up → answer in headless chromium
+# here (benchmarks/bench_browser.py, 9 digits): 800 px PEN_UP_800, 560 px PEN_UP_560, 400 px 1.09 s —
+# with visibly blockier strokes on a phone's screen at 400.
+DIGIT_CANVAS = (560, 560)
+DIGIT_PEN = 25  # px: 4.5 % of the side, as 36 px was on the 800-px canvas
+NUMBER_CANVAS, NUMBER_PEN = (1050, 350), 21  # the same scale (was 1500 × 500, 30 px)
 
 
 def select_brush_js(container: str) -> str:
@@ -113,11 +121,12 @@ def ensure_examples() -> list[Path]:
     """Example drawings for gr.Examples, drawn once with the same strokes the tests use."""
     EXAMPLES_DIR.mkdir(exist_ok=True)
     paths = []
-    for digit, style in ((3, dict(pen=28, slant=0.15)), (7, dict(pen=36, height=420, left=220)),
-                         (5, dict(pen=22, height=380, left=300, top=260))):
+    for digit, style in ((3, dict(pen=20, left=175, top=105, height=350, slant=0.15)),
+                         (7, dict(pen=25, left=154, top=105, height=294)),
+                         (5, dict(pen=15, left=210, top=182, height=266))):
         path = EXAMPLES_DIR / f"drawn-{digit}.png"
-        if not path.exists():
-            draw_digit(digit, **style).save(path)
+        if not path.exists():  # as big as the canvas: a bigger example would enlarge the canvas
+            draw_digit(digit, canvas=DIGIT_CANVAS[0], **style).save(path)
         paths.append(path)
     return paths
 
@@ -232,10 +241,12 @@ def lazy_panel(accordion: gr.Accordion, drawing: gr.State, handler, outputs: lis
     return Panel(handler, [*extra_inputs, is_open], outputs, wants_plain)
 
 
-def on_every_stroke(sketch, drawing: gr.State, handler, outputs: list, panels: list[Panel]) -> None:
+def on_every_stroke(sketch, drawing: gr.State, handler, outputs: list, panels: list[Panel],
+                    examples: gr.Examples | None = None) -> None:
     """One event per stroke: the canvas is read once (`read_drawing`), the tab's `handler(drawing)`
     and every open panel answer from that reading, which is kept in `drawing` for panels opened
-    later. (Several events on one change raced for the drawing Gradio hands to the first.)"""
+    later. (Several events on one change raced for the drawing Gradio hands to the first.) The same
+    reading follows a click on one of the `examples`: loading one into the sketchpad fires no change."""
     ends = list(itertools.accumulate(len(panel.inputs) for panel in panels))  # each panel's inputs end here
 
     def read_all(value, *states):
@@ -246,9 +257,12 @@ def on_every_stroke(sketch, drawing: gr.State, handler, outputs: list, panels: l
             result = panel.handler(reading, *states[start:end])
             results += list(result) if isinstance(result, tuple) else [result]
         return results
-    sketch.change(read_all, [sketch, *[i for p in panels for i in p.inputs]],
-                  [drawing, *outputs, *[o for p in panels for o in p.outputs]], trigger_mode="always_last",
-                  show_progress="hidden", api_visibility="private")
+    inputs = [sketch, *[i for p in panels for i in p.inputs]]
+    every_output = [drawing, *outputs, *[o for p in panels for o in p.outputs]]
+    sketch.change(read_all, inputs, every_output, trigger_mode="always_last", show_progress="hidden",
+                  api_visibility="private")
+    if examples is not None:
+        examples.load_input_event.then(read_all, inputs, every_output, show_progress="hidden", api_visibility="private")
 
 
 # ---------------------------------------------------------------- what a visitor may do

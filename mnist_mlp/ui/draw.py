@@ -9,8 +9,9 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import (EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, captioned, clear_canvas_js, explained,
-                     on_every_stroke, pen_canvas, read_drawing, read_prediction, sketch_image)
+from .common import (DIGIT_CANVAS, DIGIT_PEN, EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, captioned,
+                     clear_canvas_js, explained, on_every_stroke, pen_canvas, read_drawing, read_prediction,
+                     sketch_image)
 
 START_NOTE = "Draw a digit on the canvas."
 
@@ -80,7 +81,7 @@ def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) 
     read with every stroke in the same event as the prediction."""
     with gr.Row():
         with gr.Column(scale=3):
-            sketch = pen_canvas("Draw one digit (0–9)", (800, 800), pen=36, height=560, elem_id="sketch")
+            sketch = pen_canvas("Draw one digit (0–9)", DIGIT_CANVAS, pen=DIGIT_PEN, height=560, elem_id="sketch")
             clear = gr.Button("Clear", variant="secondary")
         with gr.Column(scale=2):
             label = gr.Label(value=EMPTY_LABEL, num_top_classes=3, label="Prediction", elem_id="label")
@@ -93,9 +94,9 @@ def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) 
                                    height=240, width=240, buttons=[])
             fix = gr.Radio([str(d) for d in range(10)], label="Wrong? It's a …", elem_id="fix")
             fix_note = gr.Markdown(corrections_note(logic.corrections_count([])), elem_id="fix-note")
-    gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
+    shown = gr.Examples(examples=[str(p) for p in examples], inputs=sketch, label="Example drawings")
     drawing = gr.State(Drawing())  # the last reading of the canvas, for panels opened later
-    on_every_stroke(sketch, drawing, logic.view, [label, bars, seen, looked, note], panels(sketch, drawing))
+    on_every_stroke(sketch, drawing, logic.view, [label, bars, seen, looked, note], panels(sketch, drawing), shown)
     clear.click(logic.clear, None, [label, bars, seen, looked, note, fix], js=clear_canvas_js("#sketch"),
                 api_visibility="private")
     sketch.clear(None, None, None, js=SELECT_BRUSH_JS)  # the canvas's own trash button drops the tool

@@ -6,7 +6,7 @@ import gradio as gr
 from ..inference import Predictor
 from ..numbers import read_number
 from ..preprocess import Blank, ImageProblem, NothingToRead
-from .common import pen_canvas, select_brush_js, sketch_image, tile_gallery
+from .common import NUMBER_CANVAS, NUMBER_PEN, pen_canvas, select_brush_js, sketch_image, tile_gallery
 from .pictures import enlarge
 
 
@@ -36,7 +36,7 @@ def number_tab(logic: NumberLogic, tab: gr.Tab) -> None:
     gr.Markdown("Write a whole number, digits side by side (e.g. 2026).")
     with gr.Row():
         with gr.Column(scale=3):
-            sketch = pen_canvas("Draw a number", (1500, 500), pen=30, height=360, elem_id="number-sketch")
+            sketch = pen_canvas("Draw a number", NUMBER_CANVAS, pen=NUMBER_PEN, height=360, elem_id="number-sketch")
         with gr.Column(scale=2):
             text = gr.Markdown("**Draw a number**", elem_id="number")
             crops = tile_gallery("Each digit as the model saw it", "number-crops", columns=6, height="auto",
