@@ -25,8 +25,9 @@ EMPTY_LABEL = "Draw a digit"
 # A canvas has about as many pixels as it is shown with (the Draw tab's is ~500 px wide on a desktop):
 # after each stroke Gradio's sketchpad reads its layers back as PNGs several times and the server
 # decodes three of them, so every pixel costs the visitor time. Pen up → answer in headless chromium
-# here (benchmarks/bench_browser.py, 9 digits): 800 px PEN_UP_800, 560 px PEN_UP_560, 400 px 1.09 s —
-# with visibly blockier strokes on a phone's screen at 400.
+# without a GPU here, p50 of 9 digits, the two apps alternated drawing by drawing (/tmp script beside
+# benchmarks/bench_browser.py): 800 px 2.12 s, 560 px 1.48 s; 400 px 1.09 s in a run of its own, but
+# its strokes look blocky on a phone's screen.
 DIGIT_CANVAS = (560, 560)
 DIGIT_PEN = 25  # px: 4.5 % of the side, as 36 px was on the 800-px canvas
 NUMBER_CANVAS, NUMBER_PEN = (1050, 350), 21  # the same scale (was 1500 × 500, 30 px)
