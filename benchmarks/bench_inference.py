@@ -1,8 +1,9 @@
-"""Preprocess + predict latency of one 800×800 canvas, and batch throughput; and the CPU a reading
-costs the whole process when readings come with pauses between them, as a visitor's strokes do,
-with NumPy's BLAS as it comes (its threads) against one thread, as the app runs it.
+"""Preprocess + predict latency of one canvas as the Draw tab sends it (560×560; `--canvas 800` for
+the size it had until 2026-12-02), and batch throughput; and the CPU a reading costs the whole
+process when readings come with pauses between them, as a visitor's strokes do, with NumPy's BLAS
+as it comes (its threads) against one thread, as the app runs it.
 
-    python benchmarks/bench_inference.py [--weights W] [--runs 1000]
+    python benchmarks/bench_inference.py [--weights W] [--runs 1000] [--canvas 560]
 
 Last line: one JSON object with p50_ms, p99_ms and images_per_second.
 """
@@ -18,6 +19,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.inference import Predictor, one_blas_thread  # noqa: E402
 from mnist_mlp.preprocess import to_mnist  # noqa: E402
 from mnist_mlp.synthetic_handwriting import draw_digit  # noqa: E402
+from mnist_mlp.ui.common import DIGIT_CANVAS  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 
@@ -37,11 +39,14 @@ def main():
     p.add_argument("--weights", default=str(DEFAULT_WEIGHTS))
     p.add_argument("--runs", type=int, default=1000)
     p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--canvas", type=int, default=DIGIT_CANVAS[0], help="side in px (the Draw tab's by default)")
     args = p.parse_args()
     predictor = Predictor.load(args.weights)
-    # What the browser sends: an opaque RGBA composite, black strokes on white, as a numpy array.
-    canvases = [np.asarray(draw_digit(d % 10, pen=36, left=150 + 10 * d, top=120, height=520).convert("RGBA"))
-                for d in range(10)]
+    # What the browser sends: an opaque RGBA composite, black strokes on white, as a numpy array
+    # (the digits as they were drawn on the 800-px canvas, scaled to this one).
+    scale = args.canvas / 800
+    canvases = [np.asarray(draw_digit(d % 10, canvas=args.canvas, pen=36 * scale, left=(150 + 10 * d) * scale,
+                                      top=120 * scale, height=520 * scale).convert("RGBA")) for d in range(10)]
     for canvas in canvases:  # warm-up
         predictor.predict(canvas)
     cpu_blas_threads = cpu_per_reading(predictor, canvases)  # the reference: BLAS as it comes
@@ -81,8 +86,8 @@ def main():
               "canvases_per_second_preprocess_and_batched_predict": round(end_to_end_per_second),
               "cpu_ms_per_reading_with_pauses": round(cpu_one_thread, 1),
               "cpu_ms_per_reading_with_pauses_blas_threads": round(cpu_blas_threads, 1),
-              "runs": args.runs, "weights": args.weights}
-    print(f"one 800×800 canvas, preprocess + predict: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+              "runs": args.runs, "canvas": args.canvas, "weights": args.weights}
+    print(f"one {args.canvas}×{args.canvas} canvas, preprocess + predict: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
           f"(preprocess {result['preprocess_p50_ms']} ms, forward {result['forward_p50_ms']} ms)")
     print(f"CPU per reading (with where it looked), 0.3 s between readings: {result['cpu_ms_per_reading_with_pauses']} ms "
           f"on one BLAS thread, {result['cpu_ms_per_reading_with_pauses_blas_threads']} ms with BLAS's own threads "
