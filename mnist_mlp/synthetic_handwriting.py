@@ -56,6 +56,24 @@ def draw_digit(digit: int, canvas: int = 800, left: float = 250, top: float = 15
     return image
 
 
+def photo_of_digit(digit: int, ink, paper, rule_lines=None, shade: float = 0.15, pen: int = 12,
+                   slant: float = 0.0, size: tuple[int, int] = (480, 640), seed: int = 0) -> Image.Image:
+    """A digit as a phone photo of paper shows it: `ink` on `paper` (optionally ruled with
+    `rule_lines`), lit unevenly (up to `shade` darker towards one corner), with sensor noise."""
+    import numpy as np
+
+    width, height = size
+    image = Image.new("RGB", size, paper)
+    draw = ImageDraw.Draw(image)
+    if rule_lines is not None:
+        for y in range(40, height, 48):
+            draw.line([(0, y), (width, y)], fill=rule_lines, width=2)
+    draw_strokes(draw, stroke_paths(digit, 0.3 * width, 0.22 * height, 0.5 * height, slant), pen, ink)
+    light = (1 - shade * np.linspace(0, 1, width))[None, :, None] * (1 - shade / 2 * np.linspace(0, 1, height))[:, None, None]
+    noise = np.random.default_rng(seed).normal(0, 4, (height, width, 3))
+    return Image.fromarray(np.clip(np.asarray(image, np.float64) * light + noise, 0, 255).astype(np.uint8))
+
+
 def draw_strokes(draw: ImageDraw.ImageDraw, paths: list[list[Point]], pen: float, colour) -> None:
     """Pen strokes along `paths` (pixel coordinates), `pen` px wide, with round joints and caps."""
     for path in paths:

@@ -205,6 +205,17 @@ def test_upload_tab_reads_a_file_chosen_in_the_browser(app_server, browser, arti
         assert page.locator("#upload-seen img").count() == 0  # nothing left over from the 5
 
 
+def test_upload_tab_reads_an_example_photo_when_clicked(app_server, browser, artifacts):
+    with app_page(browser, app_server.url, tab="Upload") as page:
+        page.locator("#upload").wait_for(timeout=30_000)
+        for index, digit in ((0, 7), (1, 2), (2, 4)):  # ballpoint on ruled paper, chalk, pencil
+            page.locator(".gallery-item:visible").nth(index).click()
+            page.wait_for_function(f"() => /Looks like a {digit}/.test(document.querySelector('#upload-note')?.innerText)",
+                                   timeout=30_000)
+        assert page.locator("#upload-seen img").count() == 1
+        page.screenshot(path=str(artifacts / "upload-example-4.png"))
+
+
 def test_number_tab_reads_two_drawn_digits(app_server, browser, artifacts):
     with app_page(browser, app_server.url, tab="Number") as page:
         page.wait_for_selector("#number-sketch canvas", timeout=30_000)

@@ -24,7 +24,7 @@ from ..retrain import TrainingJob
 from ..shelf import ModelShelf
 from .about import AboutLogic, about_tab
 from .challenge import ChallengeLogic, challenge_tab
-from .common import CSS, EMPTY_LABEL, SELECT_BRUSH_JS, Access, ensure_examples, note_for  # noqa: F401 (CSS, … for app.py, tests)
+from .common import CSS, EMPTY_LABEL, SELECT_BRUSH_JS, Access, ensure_examples, ensure_photo_examples, note_for  # noqa: F401 (CSS, … for app.py, tests)
 from .compare import CompareLogic, compare_panel
 from .draw import DrawLogic, draw_tab
 from .inside import InsideLogic, inside_panel
@@ -56,7 +56,7 @@ def build_demo(predictor: Predictor, *, allow_training: bool = True, data_dir: s
                                                   compare_panel(CompareLogic(predictor, shelf), sketch, drawing),
                                                   plain_panel(PlainLogic(predictor), sketch, drawing)])
             with gr.Tab("Upload", id="upload"):
-                upload_tab(UploadLogic(predictor))
+                upload_tab(UploadLogic(predictor), ensure_photo_examples())
             with gr.Tab("Number", id="number") as tab:
                 number_tab(NumberLogic(predictor), tab)
             with gr.Tab("Challenge", id="challenge") as tab:

@@ -24,7 +24,7 @@ class UploadLogic:
         return self.predict_file(path, explain=False)[0]
 
 
-def upload_tab(logic: UploadLogic) -> None:
+def upload_tab(logic: UploadLogic, examples) -> None:
     with gr.Row():
         upload = gr.Image(label="A photo or scan of one handwritten digit", type="filepath",
                           image_mode=None,  # Gradio then reads only the header; we decode
@@ -37,6 +37,7 @@ def upload_tab(logic: UploadLogic) -> None:
                                  buttons=[], elem_classes="pixelated", elem_id="upload-seen")
                 looked = captioned(gr.Image, "Where it looked", interactive=False, height=240, width=240, buttons=[],
                                    elem_id="upload-looked")
+    gr.Examples(examples=[str(p) for p in examples], inputs=upload, label="Example photos")
     upload.change(logic.predict_file, upload, [label, seen, looked, note], show_progress="hidden",
                   api_visibility="private")
     # The stable API. A plain file (not gr.Image) so the bytes reach our own safe decoder undecoded.
