@@ -69,7 +69,8 @@ def photo_of_digit(digit: int, ink, paper, rule_lines=None, shade: float = 0.15,
         for y in range(40, height, 48):
             draw.line([(0, y), (width, y)], fill=rule_lines, width=2)
     draw_strokes(draw, stroke_paths(digit, 0.3 * width, 0.22 * height, 0.5 * height, slant), pen, ink)
-    light = (1 - shade * np.linspace(0, 1, width))[None, :, None] * (1 - shade / 2 * np.linspace(0, 1, height))[:, None, None]
+    across, down = 1 - shade * np.linspace(0, 1, width), 1 - shade / 2 * np.linspace(0, 1, height)
+    light = across[None, :, None] * down[:, None, None]
     noise = np.random.default_rng(seed).normal(0, 4, (height, width, 3))
     return Image.fromarray(np.clip(np.asarray(image, np.float64) * light + noise, 0, 255).astype(np.uint8))
 
