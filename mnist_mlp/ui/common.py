@@ -118,33 +118,30 @@ def pen_canvas(label: str, size: tuple[int, int], pen: int, height: int, elem_id
                             layers=False, transforms=(), height=height, elem_id=elem_id)
 
 
-def ensure_examples() -> list[Path]:
-    """Example drawings for gr.Examples, drawn once with the same strokes the tests use."""
+def example(name: str, make: Callable[[], Image.Image]) -> Path:
+    """EXAMPLES_DIR / name, made by `make()` the first time it is asked for (the files are shipped)."""
     EXAMPLES_DIR.mkdir(exist_ok=True)
-    paths = []
-    for digit, style in ((3, dict(pen=20, left=175, top=105, height=350, slant=0.15)),
-                         (7, dict(pen=25, left=154, top=105, height=294)),
-                         (5, dict(pen=15, left=210, top=182, height=266))):
-        path = EXAMPLES_DIR / f"drawn-{digit}.png"
-        if not path.exists():  # as big as the canvas: a bigger example would enlarge the canvas
-            draw_digit(digit, canvas=DIGIT_CANVAS[0], **style).save(path)
-        paths.append(path)
-    return paths
+    path = EXAMPLES_DIR / name
+    if not path.exists():
+        make().save(path, quality=85)  # (quality: JPEG's; PNG ignores it)
+    return path
+
+
+def ensure_examples() -> list[Path]:
+    """Example drawings for the Draw tab, as big as its canvas (a bigger one would enlarge the canvas)."""
+    return [example(f"drawn-{digit}.png", lambda: draw_digit(digit, canvas=DIGIT_CANVAS[0], **style))
+            for digit, style in ((3, dict(pen=20, left=175, top=105, height=350, slant=0.15)),
+                                 (7, dict(pen=25, left=154, top=105, height=294)),
+                                 (5, dict(pen=15, left=210, top=182, height=266)))]
 
 
 def ensure_photo_examples() -> list[Path]:
     """Example photos for the Upload tab: what a visitor's phone makes of a digit on paper."""
-    EXAMPLES_DIR.mkdir(exist_ok=True)
-    paths = []
-    for digit, name, style in ((7, "ballpoint-on-ruled-paper", dict(ink=(25, 40, 120), paper=(236, 232, 214),
-                                                                     rule_lines=(160, 185, 215), slant=0.1)),
-                               (2, "chalk-on-a-board", dict(ink=(225, 228, 220), paper=(40, 62, 52), pen=18)),
-                               (4, "pencil", dict(ink=(105, 105, 110), paper=(245, 245, 242), pen=8, seed=1))):
-        path = EXAMPLES_DIR / f"photo-{digit}-{name}.jpg"
-        if not path.exists():
-            photo_of_digit(digit, **style).save(path, quality=85)
-        paths.append(path)
-    return paths
+    return [example(f"photo-{digit}-{name}.jpg", lambda: photo_of_digit(digit, **style))
+            for digit, name, style in ((7, "ballpoint-on-ruled-paper", dict(ink=(25, 40, 120), paper=(236, 232, 214),
+                                                                             rule_lines=(160, 185, 215), slant=0.1)),
+                                       (2, "chalk-on-a-board", dict(ink=(225, 228, 220), paper=(40, 62, 52), pen=18)),
+                                       (4, "pencil", dict(ink=(105, 105, 110), paper=(245, 245, 242), pen=8, seed=1)))]
 
 
 # ---------------------------------------------------------------- turning inputs into images
