@@ -56,6 +56,14 @@ def draw_digit(digit: int, canvas: int = 800, left: float = 250, top: float = 15
     return image
 
 
+# Paper and pens as visitors photograph them (the Upload tab's examples and the tests' photos).
+PHOTO_STYLES = {
+    "ballpoint-on-ruled-paper": dict(ink=(25, 40, 120), paper=(236, 232, 214), rule_lines=(160, 185, 215), slant=0.1),
+    "chalk-on-a-board": dict(ink=(225, 228, 220), paper=(40, 62, 52), pen=18),
+    "pencil": dict(ink=(105, 105, 110), paper=(245, 245, 242), pen=8),
+}
+
+
 def photo_of_digit(digit: int, ink, paper, rule_lines=None, shade: float = 0.15, pen: int = 12,
                    slant: float = 0.0, size: tuple[int, int] = (480, 640), seed: int = 0) -> Image.Image:
     """A digit as a phone photo of paper shows it: `ink` on `paper` (optionally ruled with

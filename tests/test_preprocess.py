@@ -8,8 +8,8 @@ from scipy import ndimage
 
 from mnist_mlp.preprocess import (CENTRE, ImageProblem, NothingToRead, _pool, median, open_image, plain_resize,
                                  to_mnist)
-from mnist_mlp.synthetic_handwriting import (REDRAWN_CHECK_SEED, REDRAWN_CHECK_SIZE, draw_digit, photo_of_digit,
-                                             redrawn_test_canvases)
+from mnist_mlp.synthetic_handwriting import (PHOTO_STYLES, REDRAWN_CHECK_SEED, REDRAWN_CHECK_SIZE, draw_digit,
+                                             photo_of_digit, redrawn_test_canvases)
 from mnist_mlp.ui.plain import PLAIN_RESIZE_ACCURACY, REDRAWN_ACCURACY
 
 
@@ -85,20 +85,13 @@ def test_every_drawn_digit_is_read(predictor, digit):
     assert predictor.predict(draw_digit(digit)).digit == digit
 
 
-PHOTOS = {
-    "ballpoint on ruled paper": dict(ink=(25, 40, 120), paper=(236, 232, 214), rule_lines=(160, 185, 215), slant=0.1),
-    "chalk on a board": dict(ink=(225, 228, 220), paper=(40, 62, 52), pen=18),
-    "pencil": dict(ink=(105, 105, 110), paper=(245, 245, 242), pen=8),
-}
-
-
-@pytest.mark.parametrize("style", PHOTOS)
+@pytest.mark.parametrize("style", PHOTO_STYLES)
 def test_phone_photos_of_paper_are_read(predictor, style):
     """Uneven light, sensor noise, ruled lines and JPEG are not ink (a ruled line kept as ink would
     widen the crop to the page and shrink the digit to a smudge)."""
     for digit in range(10):
         jpeg = io.BytesIO()
-        photo_of_digit(digit, seed=digit, **PHOTOS[style]).save(jpeg, "JPEG", quality=80)
+        photo_of_digit(digit, seed=digit, **PHOTO_STYLES[style]).save(jpeg, "JPEG", quality=80)
         image = to_mnist(open_image(jpeg.getvalue()))
         assert 19 <= ink_box_longer_side(image) <= 21
         assert predictor.predict_mnist(image[None])[0].digit == digit, f"{style}: {digit}"

@@ -17,7 +17,7 @@ from ..guard import GuardedSketchpad
 from ..inference import Prediction, Predictor
 from ..messages import for_visitors
 from ..preprocess import EMPTY_MESSAGE, Blank, ImageProblem, NothingToRead, plain_resize, to_mnist
-from ..synthetic_handwriting import draw_digit, photo_of_digit
+from ..synthetic_handwriting import PHOTO_STYLES, draw_digit, photo_of_digit
 from .pictures import enlarge, looked_overlay
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent.parent / "examples"
@@ -137,11 +137,9 @@ def ensure_examples() -> list[Path]:
 
 def ensure_photo_examples() -> list[Path]:
     """Example photos for the Upload tab: what a visitor's phone makes of a digit on paper."""
-    return [example(f"photo-{digit}-{name}.jpg", lambda: photo_of_digit(digit, **style))
-            for digit, name, style in ((7, "ballpoint-on-ruled-paper", dict(ink=(25, 40, 120), paper=(236, 232, 214),
-                                                                             rule_lines=(160, 185, 215), slant=0.1)),
-                                       (2, "chalk-on-a-board", dict(ink=(225, 228, 220), paper=(40, 62, 52), pen=18)),
-                                       (4, "pencil", dict(ink=(105, 105, 110), paper=(245, 245, 242), pen=8, seed=1)))]
+    return [example(f"photo-{digit}-{style}.jpg",
+                    lambda: photo_of_digit(digit, seed=seed, **PHOTO_STYLES[style]))
+            for digit, style, seed in ((7, "ballpoint-on-ruled-paper", 0), (2, "chalk-on-a-board", 0), (4, "pencil", 1))]
 
 
 # ---------------------------------------------------------------- turning inputs into images
