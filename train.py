@@ -79,6 +79,10 @@ def main(argv=None):
     p.add_argument("--cutmix", type=float, metavar="SHARE",
                    help="share of each batch whose one side of a straight cut comes from another image of it, "
                         "labels by their share of the ink (0–1)")
+    p.add_argument("--outliers", type=float, metavar="SHARE",
+                   help="drawings that are not digits (letters, stars, doodles) added per digit of a batch, "
+                        "learnt as 'every digit equally likely' (0: off)")
+    p.add_argument("--outlier-weight", type=float, metavar="W", help="their loss's weight against the digits' (0–1)")
     p.add_argument("--seed", type=int)
     p.add_argument("--device", choices=DEVICES)
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")

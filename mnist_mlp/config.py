@@ -83,6 +83,11 @@ class TrainConfig:
     # CutMix for digits (training.cut_batch): this share of each batch takes one side of a straight cut
     # from another image of it, the labels weighted by ink: chimeras the network learns to be unsure of.
     cutmix: float = 0.0
+    # Outlier exposure (Hendrycks et al. 2019; outliers.py): this many drawings that are not digits
+    # (letters, stars, doodles) per digit of a batch are added to it, with the target "every digit
+    # equally likely", weighted outlier_weight against the digits' loss.
+    outliers: float = 0.0
+    outlier_weight: float = 0.5
     # Sharpness-aware minimisation (Foret et al. 2021): each step's gradient is taken at the weights
     # moved this far (L2 norm over all of them) along the batch's gradient: two passes a step.
     sam: float = 0.0
@@ -122,7 +127,7 @@ class TrainConfig:
             problems.append("training subset must be from 1 to 60000 images")
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
-        for name in ("redraw", "styles", "mixup", "cutmix"):
+        for name in ("redraw", "styles", "mixup", "cutmix", "outliers", "outlier_weight"):
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")

@@ -113,6 +113,7 @@ class Run:
     variants: torch.Tensor | None  # uint8 [N, 3, 28, 28]: re-drawn, widened, style (augment.py)
     styles_table: dict  # the drawing function of each styled digit (styles.style_table)
     teachers: list[tuple[MLP, float]] = field(default_factory=list)  # (network, weight) to distil from
+    outliers: torch.Tensor | None = None  # uint8 [M, 28, 28]: drawings that are not digits (outliers.py)
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
     accuracy: float = 0.0  # at the last test
@@ -249,6 +250,11 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     if config.draws_variants:
         variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
                                  config.redraw > 0, config.styles > 0, styles_table=styles_table)
+    outliers = None
+    if config.outliers > 0:  # a pool as big as the training set, ~0.5 s per 1,000; distorted in each batch
+        from .outliers import outlier_images
+
+        outliers = torch.from_numpy(outlier_images(n, config.seed + 13))
     return Run(config=config, model=model, net=net, optimizer=optimizer, scheduler=scheduler,
                images=train_split.images[:n].float().div_(255), labels=train_split.labels[:n],
                train_split=train_split, test_split=test_split, device=device, rank=rank, world=world,
@@ -258,7 +264,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
                augment=AugmentConfig() if config.augment else None, variants=variants, styles_table=styles_table,
-               teachers=teachers)
+               teachers=teachers, outliers=outliers)
 
 
 def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
@@ -291,12 +297,20 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
         if blended:
             blend, blend_share = (mix_batch, config.mixup) if config.mixup > 0 else (cut_batch, config.cutmix)
             x, other_labels, own_share = blend(x, labels, blend_share, run.augment_gen)
+        digits = len(x)
+        if run.outliers is not None:  # appended after the digits: logits[digits:] are theirs
+            count = max(1, round(config.outliers * digits))
+            picked = run.outliers[torch.randint(len(run.outliers), (count,), generator=run.augment_gen)].float() / 255
+            if run.augment is not None:
+                picked = augment_batch(picked, run.augment, run.augment_gen)
+            x = torch.cat([x, picked])
         x = x.to(run.device)
 
         def batch_loss() -> torch.Tensor:
             with autocast:
-                logits = run.net(x)
-            logits = logits.float()  # the losses in fp32 also under bf16 autocast
+                all_logits = run.net(x)
+            all_logits = all_logits.float()  # the losses in fp32 also under bf16 autocast
+            logits = all_logits[:digits]
             if blended:  # each blend's loss is its two labels', weighted as the images are
                 own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,
                                               reduction="none") for y in (labels, other_labels))
@@ -306,8 +320,10 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
                 loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
             if run.teachers:
                 share = config.distill_share
-                loss = (1 - share) * loss + share * distillation_loss(logits, x, run.teachers,
+                loss = (1 - share) * loss + share * distillation_loss(logits, x[:digits], run.teachers,
                                                                       config.distill_temperature)
+            if run.outliers is not None:  # cross-entropy to the uniform distribution over the ten digits
+                loss = loss - config.outlier_weight * F.log_softmax(all_logits[digits:], 1).mean()
             return loss
 
         run.optimizer.zero_grad(set_to_none=True)

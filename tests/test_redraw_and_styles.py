@@ -320,3 +320,23 @@ def test_restyle_every_must_be_a_whole_number_of_epochs(value):
 def test_shares_outside_zero_to_one_are_refused(field, value):
     with pytest.raises(ValueError, match=f"{field} must be a share from 0 to 1"):
         TrainConfig(**{field: value}).validate()
+
+
+def test_outliers_are_non_digit_drawings_in_mnist_normal_form():
+    """The drawings outlier exposure learns from: every kind in `SHAPES`, white on black, the longer
+    side in the 20-px box and the centre of mass at MNIST's centre, like the style digits."""
+    from mnist_mlp.outliers import SHAPES, outlier_images
+
+    rng = np.random.default_rng(0)
+    for shape in SHAPES:
+        strokes = shape(rng)
+        assert strokes and all(len(stroke) >= 2 for stroke in strokes), shape.__name__
+    images = outlier_images(200, seed=1)
+    assert images.shape == (200, 28, 28) and images.dtype == np.uint8
+    assert (images.reshape(200, -1).max(1) == 255).all()
+    for image in images[:50].astype(np.float64):
+        rows, cols = np.flatnonzero(image.any(1)), np.flatnonzero(image.any(0))
+        assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 23  # 20 px, plus the blur of a sub-pixel shift
+        cy, cx = ndimage.center_of_mass(image)
+        assert abs(cy - 14) < 0.5 and abs(cx - 14) < 0.5
+    assert not np.array_equal(images, outlier_images(200, seed=2))

@@ -243,3 +243,22 @@ def test_a_run_can_start_from_a_weights_file(tmp_path, mnist_train, mnist_test):
     assert tuned.test_accuracy >= first.test_accuracy - 0.01 and scratch.test_accuracy < 0.5
     with pytest.raises(ValueError, match="start.safetensors holds a 784-128-10 relu"):
         setup(TrainConfig(**{**config, "hidden": (64,)}, init_weights=str(path)), mnist_train, mnist_test)
+
+
+def test_a_run_with_outliers_learns_the_digits_and_to_be_unsure_of_what_is_not_one(mnist_train, mnist_test):
+    """Outlier exposure: the same short run with drawings that are not digits added to each batch,
+    learnt as "every digit equally likely", still reads the digits and is much less sure of
+    non-digit drawings it has not seen (a seed of their own) than the run without them."""
+    from mnist_mlp.outliers import outlier_images
+
+    config = dict(hidden=(128,), epochs=2, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    plain = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    exposed = train(TrainConfig(**config, outliers=0.3), train_split=mnist_train, test_split=mnist_test)
+    assert exposed.test_accuracy >= 0.90
+    others = torch.from_numpy(outlier_images(300, seed=999)).float() / 255
+
+    def median_top_probability(model):
+        with torch.no_grad():
+            return model(others).softmax(1).amax(1).median().item()
+
+    assert median_top_probability(exposed.model) < 0.5 < median_top_probability(plain.model)
