@@ -83,6 +83,13 @@ def test_about_says_when_a_run_blended_its_batches():
     assert ", 30% of each batch cut and joined with other images of it (CutMix)" in about_markdown(card)
 
 
+def test_about_says_when_a_run_learnt_from_drawings_that_are_not_digits():
+    card = read_weights(STYLES_SEED0)[1]
+    assert "outlier exposure" not in about_markdown(card)
+    card = {**card, "config": {**card["config"], "outliers": 0.2}}
+    assert "0.2 drawings that are not digits (letters, stars, doodles) per digit" in about_markdown(card)
+
+
 def test_about_shows_a_card_with_odd_training_fields_without_failing():
     card = {**read_weights(STYLES_SEED0)[1]}
     card["config"] = {**card["config"], "teachers": "not a list", "redraw": 0, "styles": "many",

@@ -56,6 +56,9 @@ def training_words(config: dict) -> str:
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
         words.append(f", {share:.0%} of each batch cut and joined with other images of it (CutMix)")
+    if share := _share(config, "outliers"):
+        words.append(f", and {share:g} drawings that are not digits (letters, stars, doodles) per digit, "
+                     "learnt as \"no digit more likely than another\" (outlier exposure)")
     if radius := _share(config, "sam"):
         words.append(f", each step's gradient taken {radius:g} away where the loss rises fastest "
                      "(sharpness-aware minimisation)")
