@@ -10,9 +10,10 @@ app's path (`Predictor.predict`):
   the kinds they were shown;
 * unseen: other shapes, written out below and drawn by no training code (V, Y, π, ✓, ~, =, ≠, Ж,
   an envelope, a sun, a house, a flower).
-Prints per weights file the share of each set under the "not sure" threshold, the median top
-probability, and what each unseen shape was read as. Last line: one JSON object with the first
-weights file's {"taught_unsure", "unseen_unsure"} (+ per weights file).
+Prints per weights file the share of each set under the "not sure" threshold and under the "doesn't
+look like a digit" one (`inference.UNSURE_BELOW`, `NOT_A_DIGIT_BELOW`), the median top probability,
+and what each unseen shape was read as. Last line: one JSON object with the first weights file's
+{"taught_unsure", "unseen_unsure", "taught_not_a_digit", "unseen_not_a_digit"} (+ per weights file).
 """
 import argparse
 import json
@@ -102,18 +103,21 @@ def main():
         read_unseen = [(name, predictor.predict(c)) for name, c in unseen]
         result = {"taught_unsure": round(100 * sum(r.unsure for r in read_taught) / len(read_taught), 1),
                   "unseen_unsure": round(100 * sum(r.unsure for _, r in read_unseen) / len(read_unseen), 1),
+                  "taught_not_a_digit": round(100 * sum(r.not_a_digit for r in read_taught) / len(read_taught), 1),
+                  "unseen_not_a_digit": round(100 * sum(r.not_a_digit for _, r in read_unseen) / len(read_unseen), 1),
                   "taught_median_confidence": round(statistics.median(r.confidence for r in read_taught), 3),
                   "unseen_median_confidence": round(statistics.median(r.confidence for _, r in read_unseen), 3)}
         results[path] = result
         print(f"{path}: not sure on {result['taught_unsure']} % of {len(taught)} taught-kind drawings "
               f"(median top probability {result['taught_median_confidence']}), "
-              f"{result['unseen_unsure']} % of {len(unseen)} unseen ones ({result['unseen_median_confidence']})")
+              f"{result['unseen_unsure']} % of {len(unseen)} unseen ones ({result['unseen_median_confidence']}); "
+              f"\"doesn't look like a digit\" on {result['taught_not_a_digit']} % / {result['unseen_not_a_digit']} %")
         for name in UNSEEN:
             reads = [r for n, r in read_unseen if n == name]
             print(f"  {name:10s} " + "  ".join(f"{r.digit}:{r.confidence:.2f}{'?' if r.unsure else ''}" for r in reads))
     first = results[args.weights[0]]
-    print(json.dumps({"taught_unsure": first["taught_unsure"], "unseen_unsure": first["unseen_unsure"],
-                      "per_weights": results}))
+    print(json.dumps({**{k: first[k] for k in ("taught_unsure", "unseen_unsure", "taught_not_a_digit",
+                                                "unseen_not_a_digit")}, "per_weights": results}))
 
 
 if __name__ == "__main__":

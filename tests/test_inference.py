@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from mnist_mlp.ensemble import average_mlps
-from mnist_mlp.inference import UNSURE_BELOW, NumpyMLP, Predictor, diagonal_blocks, unsure_threshold
+from mnist_mlp.inference import (NOT_A_DIGIT_BELOW, UNSURE_BELOW, NumpyMLP, Predictor, diagonal_blocks,
+                                 not_a_digit_threshold, unsure_threshold)
 from mnist_mlp.model import MLP
 from mnist_mlp.preprocess import to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
@@ -110,10 +111,23 @@ def test_the_unsure_rule_is_the_lowest_threshold_with_seventy_percent_of_the_wro
     assert unsure_threshold(np.array([0.5, 0.9]), np.array([True, True])) == 0.6  # no wrong answers: the lowest
 
 
-def test_the_apps_not_sure_threshold_is_the_rule_on_mnist_test(predictor, mnist_test):
+def test_the_not_a_digit_rule_is_the_highest_threshold_with_few_right_answers_under_it():
+    right = np.ones(2000, bool)
+    confidence = np.full(2000, 0.99)
+    confidence[:2] = 0.27  # 1 in 1,000 of the right answers under every threshold from 0.3 on
+    assert not_a_digit_threshold(confidence, right) == 0.5
+    confidence[2] = 0.33  # 3 in 2,000 under 0.35 and above
+    assert not_a_digit_threshold(confidence, right) == 0.3
+    confidence[:3] = 0.1  # all three under the lowest threshold: the lowest
+    assert not_a_digit_threshold(confidence, right) == 0.2
+    assert not_a_digit_threshold(np.array([0.1, 0.99]), np.array([False, True])) == 0.5  # wrong answers do not count
+
+
+def test_the_apps_thresholds_are_the_rules_on_mnist_test(predictor, mnist_test):
     probabilities = predictor.probabilities(mnist_test.images.numpy() / 255.0)
     right = probabilities.argmax(axis=1) == mnist_test.labels.numpy()
     assert unsure_threshold(probabilities.max(axis=1), right) == UNSURE_BELOW
+    assert not_a_digit_threshold(probabilities.max(axis=1), right) == NOT_A_DIGIT_BELOW
 
 
 def test_swap_changes_what_the_next_prediction_uses():

@@ -47,24 +47,41 @@ def test_malformed_sketchpad_values_get_a_message_not_a_crash(logic, value):
     assert isinstance(label, str) and seen is None and looked is None and note
 
 
-def test_the_note_says_not_sure_under_seventy_five_percent():
-    from mnist_mlp.inference import Prediction
+def test_the_note_says_sure_not_sure_or_not_a_digit_by_the_top_probability():
+    from mnist_mlp.inference import NOT_A_DIGIT_BELOW, UNSURE_BELOW, Prediction
     from mnist_mlp.ui import note_for
 
     def note(top: float) -> str:
-        probs = [0.0] * 10
-        probs[7], probs[1] = top, 1 - top
+        probs = [(1 - top) / 12] * 10  # the 1 the runner-up, the rest alike
+        probs[7], probs[1] = top, (1 - top) / 4
         return note_for(Prediction(7, top, probs, np.zeros((28, 28))))
-    assert note(0.74).startswith("**Not sure — is it a 7 or a 1?") and "(74% vs the rest)" in note(0.74)
-    assert note(0.76) == "Looks like a **7** (76% sure)."
+    below = UNSURE_BELOW - 0.01
+    assert note(below).startswith("**Not sure — is it a 7 or a 1?") and f"({below:.0%} vs the rest)" in note(below)
+    assert note(UNSURE_BELOW + 0.01) == f"Looks like a **7** ({UNSURE_BELOW + 0.01:.0%} sure)."
+    assert note(NOT_A_DIGIT_BELOW - 0.01) == (f"**That doesn't look like a digit to me.** If it is one, maybe a 7 "
+                                              f"({NOT_A_DIGIT_BELOW - 0.01:.0%}).")
+    assert note(NOT_A_DIGIT_BELOW + 0.01).startswith("**Not sure")
 
 
 def test_unsure_predictions_name_the_runner_up(logic, predictor):
     from mnist_mlp.inference import Prediction
     from mnist_mlp.ui import note_for
     probs = [0.0] * 10
-    probs[4], probs[9] = 0.45, 0.4
-    assert note_for(Prediction(4, 0.45, probs, np.zeros((28, 28)))) .startswith("**Not sure — is it a 4 or a 9?")
+    probs[4], probs[9] = 0.5, 0.4
+    assert note_for(Prediction(4, 0.5, probs, np.zeros((28, 28)))) .startswith("**Not sure — is it a 4 or a 9?")
+
+
+def test_a_letter_drawn_on_the_canvas_is_not_read_as_a_digit(logic):
+    """An `A` (a visitor testing the demo): the shipped model learnt that drawings which are not
+    digits have no likely digit, so the note says so instead of naming a digit it is sure of."""
+    from PIL import Image, ImageDraw
+
+    from mnist_mlp.synthetic_handwriting import draw_strokes
+    letter = Image.new("RGBA", (560, 560), (0, 0, 0, 0))
+    draw_strokes(ImageDraw.Draw(letter), [[(150, 440), (280, 120), (410, 440)], [(200, 320), (360, 320)]], 25,
+                 (0, 0, 0, 255))
+    label, bars, seen, looked, note = logic.predict_sketch(sketch_value(letter, as_layer=False))
+    assert note.startswith("**That doesn't look like a digit to me.**"), note
 
 
 def test_corrections_go_to_the_server_store_or_only_to_the_session(predictor, tmp_path):

@@ -173,7 +173,10 @@ def test_whatever_training_accepts_the_loader_accepts(tmp_path):
 SHIPPED = {"styles_seed0.json": ("styles", {}),
            "styles_seed1.json": ("styles", {"seed": 1}), "mnist_only.json": ("mnist_only", {}),
            "sharp_seed0.json": ("sharp", {}),
-           "sharp_seed1.json": ("sharp", {"init_weights": "weights/styles_seed1.safetensors", "seed": 101})}
+           "sharp_seed1.json": ("sharp", {"init_weights": "weights/styles_seed1.safetensors", "seed": 101}),
+           "sharp_outliers_seed0.json": ("sharp_outliers", {}),
+           "sharp_outliers_seed1.json": ("sharp_outliers", {"init_weights": "weights/styles_seed1.safetensors",
+                                                            "seed": 101})}
 
 
 @pytest.mark.parametrize("card_name, preset, overrides", sorted((k, *v) for k, v in SHIPPED.items()))

@@ -204,6 +204,8 @@ def label_value(prediction: Prediction) -> dict[str, float]:
 
 def note_for(prediction: Prediction) -> str:
     (first, p1), (second, _) = prediction.top(2)
+    if prediction.not_a_digit:
+        return f"**That doesn't look like a digit to me.** If it is one, maybe a {first} ({p1:.0%})."
     if prediction.unsure:
         return f"**Not sure — is it a {first} or a {second}?** ({p1:.0%} vs the rest)"
     return f"Looks like a **{first}** ({p1:.0%} sure)."
