@@ -137,6 +137,24 @@ def test_drawing_with_the_mouse_predicts_and_clear_resets(app_server, browser, a
         assert wait_for_label(page, "4"), f"label shows {label_text(page)!r}"
 
 
+def test_a_letter_drawn_with_the_mouse_is_not_read_as_a_digit(app_server, browser, artifacts):
+    """Visitors try letters: an `A` drawn in two strokes gets "doesn't look like a digit", not a
+    digit the model is sure of (the model before the drawings that are not digits: a 4, 97 % sure)."""
+    with app_page(browser, app_server.url) as page:
+        page.wait_for_selector("#sketch canvas", timeout=60_000)
+        wait_for_brush(page)
+        left, top, side = drawing_area(page)
+
+        def at(x, y):
+            return left + side * x, top + side * y
+        drag_strokes(page, [[at(0.27 + 0.23 * t / 10, 0.8 - 0.6 * t / 10) for t in range(11)]
+                            + [at(0.5 + 0.23 * t / 10, 0.2 + 0.6 * t / 10) for t in range(1, 11)],
+                            [at(0.36 + 0.28 * t / 10, 0.58) for t in range(11)]])
+        page.wait_for_function("() => document.querySelector('#note')?.innerText.includes(\"doesn't look like a digit\")",
+                               timeout=30_000)
+        page.screenshot(path=str(artifacts / "draw-letter-a.png"))
+
+
 def test_clicking_an_example_drawing_reads_it(app_server, browser, artifacts):
     """Loading an example into the sketchpad fires no change event: the app reads it after the click."""
     with app_page(browser, app_server.url) as page:
