@@ -1,5 +1,6 @@
 """A real browser (Debian's chromium via Playwright) draws on the sketchpad like a person."""
 import contextlib
+import re
 import shutil
 import time
 
@@ -312,11 +313,11 @@ def test_on_a_phone_the_page_fits_and_reads_a_drawing(app_server, browser, artif
 def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
     with app_page(browser, app_server.url, tab="Challenge") as page:
         page.get_by_role("button", name="New round").click()
-        page.wait_for_function("() => /Draw a \\d/.test(document.querySelector('#challenge-prompt')?.innerText)",
+        page.wait_for_function("() => /Draw an? \\d/.test(document.querySelector('#challenge-prompt')?.innerText)",
                                timeout=30_000)
         wait_for_brush(page, "#challenge-sketch")
         for turn in (1, 2):
-            asked = int(page.locator("#challenge-prompt").inner_text().split("Draw a ")[1].split()[0])
+            asked = int(re.search(r"Draw an? (\d)", page.locator("#challenge-prompt").inner_text()).group(1))
             page.locator("#challenge-sketch canvas").first.scroll_into_view_if_needed()
             box = page.locator("#challenge-sketch canvas").first.bounding_box()
             side = min(box["width"], box["height"])
@@ -338,9 +339,9 @@ def test_challenge_round_checks_a_drawn_digit(app_server, browser, artifacts):
                                timeout=30_000)
         assert "(3 of 10)" in page.locator("#challenge-prompt").inner_text()
         page.get_by_role("button", name="Keep this drawing as a correction").click()
-        page.get_by_text("Kept as a").wait_for(timeout=15_000)
+        page.get_by_text("Kept as a").wait_for(timeout=15_000)  # "a 3" or "an 8"
         # a digit other than the one asked for is misread, and its tile is shown whole in the gallery
-        asked = int(page.locator("#challenge-prompt").inner_text().split("Draw a ")[1].split()[0])
+        asked = int(re.search(r"Draw an? (\d)", page.locator("#challenge-prompt").inner_text()).group(1))
         wait_for_brush(page, "#challenge-sketch")
         drag_strokes(page, stroke_paths((asked + 1) % 10, left + side * 0.3, top + side * 0.15, side * 0.6))
         time.sleep(1.0)

@@ -61,6 +61,9 @@ def test_the_note_says_sure_not_sure_or_not_a_digit_by_the_top_probability():
     assert note(NOT_A_DIGIT_BELOW - 0.01) == (f"**That doesn't look like a digit to me.** If it is one, maybe a 7 "
                                               f"({NOT_A_DIGIT_BELOW - 0.01:.0%}).")
     assert note(NOT_A_DIGIT_BELOW + 0.01).startswith("**Not sure")
+    eight = [0.0] * 10
+    eight[8], eight[3] = 0.9, 0.1
+    assert note_for(Prediction(8, 0.9, eight, np.zeros((28, 28)))) == "Looks like an **8** (90% sure)."
 
 
 def test_unsure_predictions_name_the_runner_up(logic, predictor):

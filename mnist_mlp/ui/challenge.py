@@ -12,7 +12,7 @@ import pandas as pd
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead
-from .common import (DIGIT_CANVAS, DIGIT_PEN, Access, clear_canvas_js, pen_canvas, select_brush_js,
+from .common import (DIGIT_CANVAS, DIGIT_PEN, Access, a, clear_canvas_js, pen_canvas, select_brush_js,
                      sketch_image, tile_gallery)
 from .pictures import enlarge
 
@@ -29,7 +29,8 @@ def new_state(seed: int | None = None) -> dict:
 def prompt(state: dict) -> str:
     if state["index"] >= len(state["order"]):
         return "### Round over — start a new one"
-    return f"### Draw a **{state['order'][state['index']]}** ({state['index'] + 1} of {len(state['order'])})"
+    digit = state['order'][state['index']]
+    return f"### Draw {a(digit)} **{digit}** ({state['index'] + 1} of {len(state['order'])})"
 
 
 def score_table(state: dict) -> pd.DataFrame:
@@ -76,7 +77,7 @@ class ChallengeLogic:
             state["misread"] = state["misread"] + [(prediction.image, asked, prediction.digit)]
         note = (f"✓ Read as **{prediction.digit}** ({prediction.confidence:.0%}). Streak: **{state['streak']}** "
                 f"(best {state['best']})" if right else
-                f"✗ The model read a **{prediction.digit}** ({prediction.confidence:.0%}), not a {asked}. "
+                f"✗ The model read {a(prediction.digit)} **{prediction.digit}** ({prediction.confidence:.0%}), not {a(asked)} {asked}. "
                 "Streak back to 0 — keep the drawing as a correction to teach it.")
         if state["index"] >= len(state["order"]):
             wrong = len(state["misread"])
@@ -98,7 +99,7 @@ class ChallengeLogic:
             session = session + [(image28, int(digit))]
             count = len(session)
         state["last"] = None  # once
-        return f"Kept as a **{digit}** — {count} correction{'s' if count != 1 else ''} so far.", session
+        return f"Kept as {a(digit)} **{digit}** — {count} correction{'s' if count != 1 else ''} so far.", session
 
 
 def challenge_tab(logic: ChallengeLogic, tab: gr.Tab, session_corrections: gr.State) -> None:

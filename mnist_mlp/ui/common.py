@@ -202,13 +202,18 @@ def label_value(prediction: Prediction) -> dict[str, float]:
     return {str(d): float(p) for d, p in enumerate(prediction.probabilities)}
 
 
+def a(digit) -> str:
+    """The article a digit takes when read out: "an 8", "a 7"."""
+    return "an" if str(digit) == "8" else "a"
+
+
 def note_for(prediction: Prediction) -> str:
     (first, p1), (second, _) = prediction.top(2)
     if prediction.not_a_digit:
-        return f"**That doesn't look like a digit to me.** If it is one, maybe a {first} ({p1:.0%})."
+        return f"**That doesn't look like a digit to me.** If it is one, maybe {a(first)} {first} ({p1:.0%})."
     if prediction.unsure:
-        return f"**Not sure — is it a {first} or a {second}?** ({p1:.0%} vs the rest)"
-    return f"Looks like a **{first}** ({p1:.0%} sure)."
+        return f"**Not sure — is it {a(first)} {first} or {a(second)} {second}?** ({p1:.0%} vs the rest)"
+    return f"Looks like {a(first)} **{first}** ({p1:.0%} sure)."
 
 
 def explained(predictor: Predictor, prediction: Prediction):

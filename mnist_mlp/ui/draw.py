@@ -9,7 +9,7 @@ from PIL import Image
 from ..corrections import CorrectionStore
 from ..inference import Predictor
 from ..preprocess import ImageProblem, NothingToRead, to_mnist
-from .common import (DIGIT_CANVAS, DIGIT_PEN, EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, captioned,
+from .common import (DIGIT_CANVAS, DIGIT_PEN, EMPTY_LABEL, SELECT_BRUSH_JS, Access, Drawing, a, captioned,
                      clear_canvas_js, explained, on_every_stroke, pen_canvas, read_drawing, read_prediction,
                      sketch_image)
 
@@ -73,7 +73,7 @@ class DrawLogic:
         else:
             session = session + [(image28, int(digit))]
         count = self.corrections_count(session)
-        return f"Thanks — saved as a **{digit}**. " + corrections_note(count), None, session
+        return f"Thanks — saved as {a(digit)} **{digit}**. " + corrections_note(count), None, session
 
 
 def draw_tab(logic: DrawLogic, examples, session_corrections: gr.State, panels) -> None:
