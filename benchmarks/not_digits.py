@@ -28,11 +28,12 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.outliers import not_a_digit  # noqa: E402
-from mnist_mlp.synthetic_handwriting import arc, draw_strokes  # noqa: E402
+from mnist_mlp.synthetic_handwriting import arc, draw_strokes, placed  # noqa: E402
+from mnist_mlp.ui.common import DIGIT_CANVAS, DIGIT_PEN  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
-CANVAS = 560  # the Draw tab's (ui.common.DIGIT_CANVAS), written out: this script needs no gradio
-PENS = {"thick": 25, "fine": 6}  # the Draw tab's pen, and a fine one
+CANVAS = DIGIT_CANVAS[0]  # the Draw tab's canvas ...
+PENS = {"thick": DIGIT_PEN, "fine": 6}  # ... its pen, and a fine one
 SEED = 2026  # the taught kinds' drawings; training pools use the run's seed + 13 (outliers.py)
 
 
@@ -64,9 +65,7 @@ UNSEEN = {  # unit box, x to the right, y down (like styles.py and outliers.py)
 def canvas_of(strokes, pen: int, left: float, top: float, height: float, aspect: float = 1.0) -> Image.Image:
     """Strokes in a unit box → a white CANVAS × CANVAS drawing, the box's top-left at (left, top)."""
     image = Image.new("RGB", (CANVAS, CANVAS), "white")
-    width = height * aspect
-    draw_strokes(ImageDraw.Draw(image), [[(left + x * width, top + y * height) for x, y in stroke]
-                                         for stroke in strokes], pen, (0, 0, 0))
+    draw_strokes(ImageDraw.Draw(image), placed(strokes, left, top, height, aspect=aspect), pen, (0, 0, 0))
     return image
 
 

@@ -33,13 +33,18 @@ DIGIT_STROKES: dict[int, list[list[Point]]] = {
 }
 
 
+def placed(strokes: list[list[Point]], left: float, top: float, height: float, slant: float = 0.0,
+           aspect: float = 0.7) -> list[list[Point]]:
+    """Strokes in a unit box → canvas pixels: the box's top-left corner and height, its width
+    `aspect` × height; `slant` shifts x by slant × (distance from the baseline), like italic handwriting."""
+    width = height * aspect
+    return [[(left + (x + slant * (1 - y)) * width, top + y * height) for x, y in stroke] for stroke in strokes]
+
+
 def stroke_paths(digit: int, left: float, top: float, height: float, slant: float = 0.0,
                  aspect: float = 0.7) -> list[list[Point]]:
-    """The digit's strokes in canvas pixels: its box's top-left corner and height; `slant` shifts
-    x by slant × (distance from the baseline), like italic handwriting."""
-    width = height * aspect
-    return [[(left + (x + slant * (1 - y)) * width, top + y * height) for x, y in stroke]
-            for stroke in DIGIT_STROKES[digit]]
+    """The digit's strokes in canvas pixels (`placed`)."""
+    return placed(DIGIT_STROKES[digit], left, top, height, slant, aspect)
 
 
 def draw_digit(digit: int, canvas: int = 800, left: float = 250, top: float = 150, height: float = 500,
