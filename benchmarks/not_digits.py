@@ -34,7 +34,7 @@ from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 CANVAS = DIGIT_CANVAS[0]  # the Draw tab's canvas ...
 PENS = {"thick": DIGIT_PEN, "fine": 6}  # ... its pen, and a fine one
-SEED = 2026  # the taught kinds' drawings; training pools use the run's seed + 13 (outliers.py)
+SEED = 2026  # the taught kinds' drawings; a training run's pool uses its seed + 13 (training.setup)
 
 
 def _circle(cx, cy, r, n=24):

@@ -1,7 +1,7 @@
 """Drawings that are not digits, for teaching the network to say so (outlier exposure).
 
 Visitors test a digit demo with letters, stars and doodles. Trained on digits only, the network
-read an `A`, an `M` or a heart as a digit at 97 % (twelfth session, `/tmp` check). Outlier exposure
+read an `A`, an `M` or a heart as a digit at 97 % (thirteenth session, `/tmp` check). Outlier exposure
 (Hendrycks et al. 2019) adds such drawings to training with the target "every digit equally
 likely", so that a shape unlike any digit gets a low top probability, and the "not sure" note.
 

@@ -5,7 +5,7 @@ import numpy as np
 from mnist_mlp.corrections import CorrectionStore
 from mnist_mlp.synthetic_handwriting import draw_digit
 from mnist_mlp.ui.challenge import ChallengeLogic
-from mnist_mlp.ui.common import Access
+from mnist_mlp.ui.common import Access, a
 
 
 def value_of(digit):
@@ -15,7 +15,7 @@ def value_of(digit):
 def test_a_round_scores_your_handwriting(predictor, tmp_path):
     logic = ChallengeLogic(predictor, CorrectionStore(tmp_path))
     state, ask, *_ = logic.new_round(seed=3)
-    assert sorted(state["order"]) == list(range(10)) and f"Draw {'an' if state['order'][0] == 8 else 'a'} **{state['order'][0]}**" in ask
+    assert sorted(state["order"]) == list(range(10)) and f"Draw {a(state['order'][0])} **{state['order'][0]}**" in ask
     for i, asked in enumerate(state["order"]):
         drawn = 1 if i == 4 else asked  # one wrong answer: a 1 where something else was asked
         if asked == 1 and i == 4:
@@ -47,7 +47,7 @@ def test_keeping_a_drawing_follows_the_corrections_rules(predictor, tmp_path):
         asked = state["order"][0]
         state, *_ = logic.check(value_of(asked), state)
         note, session = logic.keep(state, [])
-        assert f"Kept as {'an' if asked == 8 else 'a'} **{asked}**" in note
+        assert f"Kept as {a(asked)} **{asked}**" in note
         if allowed:
             assert CorrectionStore(folder).count() == 1 and session == []
         else:
@@ -58,7 +58,6 @@ def test_keeping_a_drawing_follows_the_corrections_rules(predictor, tmp_path):
 def test_an_8_is_read_out_as_an_8():
     """The article follows the digit: "Draw an **8**", "read an **8** … not a 3"."""
     from mnist_mlp.ui.challenge import prompt
-    from mnist_mlp.ui.common import a
     assert [a(d) for d in range(10)] == ["a"] * 8 + ["an", "a"]
     assert prompt({"order": [8, 3], "index": 0}).startswith("### Draw an **8** (1 of 2)")
     assert prompt({"order": [8, 3], "index": 1}).startswith("### Draw a **3** (2 of 2)")
