@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from mnist_mlp.synthetic_handwriting import stroke_paths
+from mnist_mlp.ui.common import NOT_A_DIGIT_LABEL
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -153,6 +154,8 @@ def test_a_letter_drawn_with_the_mouse_is_not_read_as_a_digit(app_server, browse
                             [at(0.36 + 0.28 * t / 10, 0.58) for t in range(11)]])
         page.wait_for_function("() => document.querySelector('#note')?.innerText.includes(\"doesn't look like a digit\")",
                                timeout=30_000)
+        # The label's headline says so too, instead of a big digit above that note.
+        assert wait_for_label(page, NOT_A_DIGIT_LABEL), f"label shows {label_text(page)!r}"
         page.screenshot(path=str(artifacts / "draw-letter-a.png"))
 
 

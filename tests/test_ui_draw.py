@@ -5,7 +5,7 @@ from PIL import Image
 
 from mnist_mlp.corrections import CorrectionStore
 from mnist_mlp.synthetic_handwriting import draw_digit
-from mnist_mlp.ui.common import EMPTY_LABEL, Access
+from mnist_mlp.ui.common import EMPTY_LABEL, NOT_A_DIGIT_LABEL, Access, a, label_value, shown_label
 from mnist_mlp.ui.draw import DrawLogic
 
 
@@ -85,6 +85,23 @@ def test_a_letter_drawn_on_the_canvas_is_not_read_as_a_digit(logic):
                  (0, 0, 0, 255))
     label, bars, seen, looked, note = logic.predict_sketch(sketch_value(letter, as_layer=False))
     assert note.startswith("**That doesn't look like a digit to me.**"), note
+    assert label == NOT_A_DIGIT_LABEL  # not a big digit above that note
+    # The best guess stays in the note and the bars; the API keeps its contract: all ten confidences.
+    api = logic.predict_sketch_label(sketch_value(letter, as_layer=False))
+    guess = max(api, key=api.get)
+    assert sorted(api) == [str(d) for d in range(10)] and f"maybe {a(guess)} {guess} ({api[guess]:.0%})" in note
+    assert f"<div class='bar top'><span class='p'>{api[guess]:.0%}</span>" in bars
+
+
+def test_a_digit_the_model_is_not_sure_of_still_shows_its_best_guess_in_the_label():
+    from mnist_mlp.inference import NOT_A_DIGIT_BELOW, UNSURE_BELOW, Prediction
+    probs = [0.0] * 10
+    probs[4], probs[9] = UNSURE_BELOW - 0.01, 1 - UNSURE_BELOW + 0.01
+    assert shown_label(Prediction(4, probs[4], probs, np.zeros((28, 28)))) == label_value(
+        Prediction(4, probs[4], probs, np.zeros((28, 28))))
+    flat = [0.1] * 10
+    flat[3] = NOT_A_DIGIT_BELOW - 0.01
+    assert shown_label(Prediction(3, flat[3], flat, np.zeros((28, 28)))) == NOT_A_DIGIT_LABEL
 
 
 def test_corrections_go_to_the_server_store_or_only_to_the_session(predictor, tmp_path):

@@ -199,7 +199,20 @@ def read_drawing(value, plain: bool = False) -> Drawing:
 # ---------------------------------------------------------------- presenting a prediction
 
 def label_value(prediction: Prediction) -> dict[str, float]:
+    """The API's gr.Label value: all ten confidences (its headline the top digit), whatever they are."""
     return {str(d): float(p) for d, p in enumerate(prediction.probabilities)}
+
+
+# What the visible label shows, in place of a big digit, for a drawing that doesn't look like one:
+# a visitor's `A` read "8" in large type above the note that said it was no digit (the Draw tab's bars
+# and the note still show the best guess; the API keeps all ten confidences).
+NOT_A_DIGIT_LABEL = "Not a digit?"
+
+
+def shown_label(prediction: Prediction) -> dict[str, float] | str:
+    """The visible gr.Label's value: the ten confidences, or NOT_A_DIGIT_LABEL when the drawing
+    doesn't look like a digit (top probability under NOT_A_DIGIT_BELOW)."""
+    return NOT_A_DIGIT_LABEL if prediction.not_a_digit else label_value(prediction)
 
 
 def a(digit) -> str:
@@ -217,9 +230,9 @@ def note_for(prediction: Prediction) -> str:
 
 
 def explained(predictor: Predictor, prediction: Prediction):
-    """→ (label value, what the model saw, where it looked, note) for one prediction."""
+    """→ (the visible label's value, what the model saw, where it looked, note) for one prediction."""
     heat = predictor.where_it_looked(prediction.image, prediction.digit)
-    return (label_value(prediction), enlarge(prediction.image), looked_overlay(prediction.image, heat),
+    return (shown_label(prediction), enlarge(prediction.image), looked_overlay(prediction.image, heat),
             note_for(prediction))
 
 
