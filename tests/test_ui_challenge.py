@@ -56,7 +56,7 @@ def test_keeping_a_drawing_follows_the_corrections_rules(predictor, tmp_path):
 
 
 def test_an_8_is_read_out_as_an_8():
-    """The article follows the digit: "Draw an **8**", "read an **8** … not a 3"."""
+    """The article follows the digit: "Draw an **8**", "Draw a **3**" (the notes use the same `a`)."""
     from mnist_mlp.ui.challenge import prompt
     assert [a(d) for d in range(10)] == ["a"] * 8 + ["an", "a"]
     assert prompt({"order": [8, 3], "index": 0}).startswith("### Draw an **8** (1 of 2)")

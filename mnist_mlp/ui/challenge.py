@@ -29,7 +29,7 @@ def new_state(seed: int | None = None) -> dict:
 def prompt(state: dict) -> str:
     if state["index"] >= len(state["order"]):
         return "### Round over — start a new one"
-    digit = state['order'][state['index']]
+    digit = state["order"][state["index"]]
     return f"### Draw {a(digit)} **{digit}** ({state['index'] + 1} of {len(state['order'])})"
 
 
