@@ -72,6 +72,7 @@ class TrainConfig:
     more_nines: bool = False  # the style 9s also `ρ`-like and with a bulging tail (styles.more_nines)
     more_kinds: bool = False  # also printed 4s, 4s whose bar ends at the stem, low-joined λ 1s, cursive S-tailed 9s
     even_more_kinds: bool = False  # more_kinds' and also ∠ 4s with a short stem, round-cornered 7s, flat-loop 9s
+    looped_twos: bool = False  # also cursive 2s looped at the lower left and 0s crossed by a slash or bar
     # Knowledge distillation: weights files (path, weight) whose weighted average prediction, at
     # distill_temperature, the network also learns; distill_share of the loss is that, the rest the labels.
     teachers: tuple[tuple[str, float], ...] = ()
@@ -131,7 +132,7 @@ class TrainConfig:
             share = getattr(self, name)
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
                 problems.append(f"{name} must be a share from 0 to 1")
-        for name in ("more_nines", "more_kinds", "even_more_kinds"):
+        for name in ("more_nines", "more_kinds", "even_more_kinds", "looped_twos"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name.replace('_', ' ')} must be true or false")
         if isinstance(self.sam, bool) or not isinstance(self.sam, (int, float)) or not 0 <= self.sam <= 1:

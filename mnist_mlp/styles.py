@@ -283,19 +283,54 @@ MORE_NINES = {**STYLES, 9: more_nines}
 # before: 95.73 / 94.98 %, 99.31 %, 98.45 %); with also the round 7s (30 % of the 7s) and flat 9s
 # (15 % of the 9s): 96.67 / 96.17 %, 99.33 %, 98.40 %.
 LOW_BAR_FOURS, ROUND_SEVENS, FLAT_NINES = 0.15, 0.3, 0.15
+# With TrainConfig.looped_twos: of the 2s and 0s that get a style drawing, these shares.
+LOOPED_TWOS, CROSSED_ZEROS = 0.5, 0.3
 
 
-def sometimes(share: float, kind, otherwise):
-    """A drawing function: `kind` for that share of the digits, `otherwise` for the rest."""
-    return lambda r: kind(r) if r.random() < share else otherwise(r)
+def looped_two(r: np.random.Generator) -> list[list[Point]]:
+    """A cursive `2`: its stroke down to the lower left turns round a loop there, crossing itself,
+    into the base — as many writers taught in continental Europe write it (read as 8, 9 or 6, or
+    right but unsure, before)."""
+    rx, ry = r.uniform(0.3, 0.42), r.uniform(0.18, 0.28)
+    cx, cy = 0.5, ry + 0.02
+    top = arc(cx, cy, rx, ry, r.uniform(170, 215), r.uniform(350, 380), 18)
+    radius = r.uniform(0.1, 0.2)
+    corner = (r.uniform(0.2, 0.4), r.uniform(0.72, 0.85))  # where the stroke down meets the loop
+    neck = _curve(top[-1], (cx + rx * r.uniform(0.3, 0.9), r.uniform(0.45, 0.7)), corner, 12)
+    # the loop hangs left of the corner: down, round to the left, up and back across the stroke
+    loop = arc(corner[0] - radius, corner[1], radius, radius * r.uniform(0.6, 1.0), 0, r.uniform(390, 430), 20)
+    base_end = (r.uniform(0.8, 1.05), loop[-1][1] + r.uniform(-0.05, 0.05))
+    return [top + neck[1:] + loop[1:] + [base_end]]
 
 
-def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_kinds: bool = False) -> dict:
+def crossed_zero(r: np.random.Generator) -> list[list[Point]]:
+    """A `0` with a stroke through it: a slash across the oval (`Ø`, as programmers and some schools
+    write it), or a bar across its middle (`θ`) — read as 8 before."""
+    rx, ry = r.uniform(0.28, 0.4), 0.5
+    oval = arc(0.5, 0.5, rx, ry, -90, 270 + r.uniform(-10, 20), 32)
+    if r.random() < 0.6:  # a slash from the lower left to the upper right, often past the oval
+        reach = r.uniform(0.9, 1.3)
+        return [oval, [(0.5 - rx * reach, 0.5 + ry * reach * r.uniform(0.7, 1.0)),
+                       (0.5 + rx * reach, 0.5 - ry * reach * r.uniform(0.7, 1.0))]]
+    y = 0.5 + r.uniform(-0.1, 0.1)
+    return [oval, [(0.5 - rx * r.uniform(0.8, 1.0), y), (0.5 + rx * r.uniform(0.8, 1.0), y + r.uniform(-0.05, 0.05))]]
+
+
+def sometimes(share: float, kind, otherwise=None):
+    """A drawing function: `kind` for that share of the digits, `otherwise` for the rest (None:
+    no drawing, so those digits keep their MNIST image)."""
+    return lambda r: kind(r) if r.random() < share else (otherwise(r) if otherwise else None)
+
+
+def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_kinds: bool = False,
+                looped_twos: bool = False) -> dict:
     """The drawing function of each styled digit: `STYLES`, with TrainConfig.more_nines the 9s of
     `more_nines`, with TrainConfig.more_kinds also printed 4s and 4s whose bar ends at the stem
     (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) cursive, `S`-tailed 9s; and
     with TrainConfig.even_more_kinds all of those and `∠` 4s with a short stem (`low_bar_four`),
-    continental 7s with a round corner (`round_crossed_seven`) and flat-loop 9s (`flat_loop_nine`)."""
+    continental 7s with a round corner (`round_crossed_seven`) and flat-loop 9s (`flat_loop_nine`);
+    with TrainConfig.looped_twos also cursive 2s looped at the lower left (`looped_two`) and crossed
+    0s (`crossed_zero`), each for a share of the 2s / 0s only (the rest keep their MNIST image)."""
     table = dict(MORE_NINES if more_nines else STYLES)
     if more_kinds or even_more_kinds:
         low_bar = LOW_BAR_FOURS if even_more_kinds else 0.0
@@ -303,6 +338,8 @@ def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_ki
     if even_more_kinds:
         table.update({7: sometimes(ROUND_SEVENS, round_crossed_seven, table[7]),
                       9: sometimes(FLAT_NINES, flat_loop_nine, table[9])})
+    if looped_twos:
+        table.update({2: sometimes(LOOPED_TWOS, looped_two), 0: sometimes(CROSSED_ZEROS, crossed_zero)})
     return table
 
 
@@ -332,6 +369,7 @@ def style_images(labels: np.ndarray, seed: int = 0, styles: dict | None = None) 
     r = np.random.default_rng(seed)
     out = np.zeros((len(labels), FIELD, FIELD), np.uint8)
     for i, label in enumerate(np.asarray(labels).tolist()):
-        if label in styles:
-            out[i] = np.round(draw_in_normal_form(styles[label](r), r) * 255)
+        strokes = styles[label](r) if label in styles else None
+        if strokes is not None:
+            out[i] = np.round(draw_in_normal_form(strokes, r) * 255)
     return out

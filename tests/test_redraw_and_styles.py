@@ -8,7 +8,8 @@ from mnist_mlp.augment import make_variants, pick_variants, restyle
 from mnist_mlp.config import TrainConfig
 from mnist_mlp.preprocess import stroke_width
 from mnist_mlp.redraw import narrow_to_square, redraw_with_pen, thin
-from mnist_mlp.styles import (MORE_NINES, STYLES, closed_four, flagged_one, flat_loop_nine, low_bar_four,
+from mnist_mlp.styles import (CROSSED_ZEROS, LOOPED_TWOS, MORE_NINES, STYLES, closed_four, crossed_zero,
+                              flagged_one, flat_loop_nine, looped_two, low_bar_four,
                               more_fours, more_nines, more_ones, round_crossed_seven,
                               open_four, open_or_hooked_nine, s_tailed_nine, style_images, style_table)
 
@@ -275,6 +276,61 @@ def test_even_more_kinds_keep_more_kinds_and_change_the_fours_sevens_and_nines()
         assert not np.array_equal(style_images(labels, seed=2, styles=even), style_images(labels, seed=2, styles=more))
     ones = np.repeat([1, 0], 20)
     assert np.array_equal(style_images(ones, seed=2, styles=even), style_images(ones, seed=2, styles=more))
+
+
+def crosses_itself(stroke: np.ndarray) -> bool:
+    """Whether a polyline's segments cross one another (not counting neighbouring segments)."""
+    a, b = stroke[:-1], stroke[1:]
+    for i in range(len(a)):
+        for j in range(i + 2, len(a)):
+            d1, d2 = b[i] - a[i], b[j] - a[j]
+            denominator = d1[0] * d2[1] - d1[1] * d2[0]
+            if abs(denominator) < 1e-12:
+                continue
+            offset = a[j] - a[i]
+            t = (offset[0] * d2[1] - offset[1] * d2[0]) / denominator
+            u = (offset[0] * d1[1] - offset[1] * d1[0]) / denominator
+            if 0 < t < 1 and 0 < u < 1:
+                return True
+    return False
+
+
+def test_looped_twos_cross_themselves_in_a_loop_at_the_lower_left_then_run_along_the_base():
+    r = np.random.default_rng(0)
+    for _ in range(200):
+        (stroke,) = looped_two(r)
+        points = np.array(stroke)
+        assert points[0, 1] < 0.45 and points[:18, 1].min() < 0.05  # an arch over the top
+        loop = points[30:-1]
+        assert loop[:, 0].mean() < 0.45 and loop[:, 1].min() > 0.45  # the loop: low and on the left
+        assert crosses_itself(points[29:])  # round and back across its own stroke
+        assert points[-1, 0] >= 0.8 and abs(points[-1, 1] - points[-2, 1]) <= 0.05 + 1e-9  # the base, to the right
+
+
+def test_crossed_zeros_are_an_oval_with_a_slash_or_a_bar_through_its_middle():
+    r = np.random.default_rng(0)
+    kinds = set()
+    for _ in range(200):
+        oval, (start, end) = crossed_zero(r)
+        oval = np.array(oval)
+        assert np.ptp(oval[:, 1]) > 0.99 and np.ptp(oval[:, 0]) < 0.85  # tall, closed
+        assert np.hypot(*(oval[0] - oval[-1])) < 0.35
+        slope = (end[1] - start[1]) / (end[0] - start[0])
+        kinds.add("slash" if slope < -0.5 else "bar")
+        assert slope < -0.5 or abs(slope) < 0.1  # up to the right, or across
+        assert start[0] < oval[:, 0].min() + 0.1 and end[0] > oval[:, 0].max() - 0.1  # from side to side
+    assert kinds == {"slash", "bar"}
+
+
+def test_looped_twos_restyle_a_share_of_the_twos_and_zeros_and_nothing_else():
+    sharp = dict(more_nines=True, more_kinds=True, even_more_kinds=True)
+    before, table = style_table(**sharp), style_table(**sharp, looped_twos=True)
+    assert 2 not in before and 0 not in before and sorted(table) == [0, 1, 2, 4, 7, 9]
+    others = np.repeat([1, 4, 7, 9, 3], 30)
+    assert np.array_equal(style_images(others, seed=2, styles=table), style_images(others, seed=2, styles=before))
+    for digit, share in ((2, LOOPED_TWOS), (0, CROSSED_ZEROS)):
+        drawn = style_images(np.repeat([digit], 600), seed=2, styles=table).reshape(600, -1).max(1) > 0
+        assert abs(drawn.mean() - share) < 0.06  # the rest keep their MNIST image
 
 
 def test_variants_are_picked_at_the_asked_shares(mnist_train):
