@@ -112,3 +112,12 @@ def test_about_says_when_the_style_digits_were_drawn_afresh():
     assert "30% of the 1s, 4s, 7s and 9s in styles MNIST lacks (drawn afresh every 4 epochs)" in about_markdown(card)
     card["config"]["styles"] = 0
     assert "afresh" not in about_markdown(card)
+
+
+def test_about_names_the_looped_twos_and_crossed_zeros_of_a_run_that_drew_them():
+    card = read_weights(STYLES_SEED0)[1]
+    assert "looped" not in about_markdown(card)
+    card = {**card, "config": {**card["config"], "styles": 0.3, "looped_twos": True}}
+    assert "some cursive 2s looped at the lower left and some crossed 0s" in about_markdown(card)
+    card["config"]["styles"] = 0  # no style digits drawn, so none of their kinds
+    assert "looped" not in about_markdown(card)

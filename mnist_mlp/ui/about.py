@@ -50,6 +50,8 @@ def training_words(config: dict) -> str:
                       "cursive 9s (a loop on an S)"]
         if even_more:
             kinds += ["`∠`-shaped 4s with a short stem", "crossed 7s with a round corner", "9s with a flat loop"]
+        if config.get("looped_twos") is True:
+            kinds += ["some cursive 2s looped at the lower left", "some crossed 0s"]
     if kinds:
         words.append(f", among them {listed(kinds)}")
     if share := _share(config, "mixup"):
