@@ -366,8 +366,8 @@ def draw_in_normal_form(strokes: list[list[Point]], r: np.random.Generator) -> n
 
 def style_images(labels: np.ndarray, seed: int = 0, styles: dict | None = None) -> np.ndarray:
     """uint8 [N, 28, 28]: for each label with a style in `styles` (default `STYLES`; see
-    `style_table`), a digit in that style drawn fresh; zeros for the other labels (they keep their
-    MNIST image)."""
+    `style_table`), a digit in that style drawn fresh; zeros for the other labels, and where the
+    style's function draws nothing (`sometimes` without an `otherwise`): they keep their MNIST image."""
     styles = STYLES if styles is None else styles
     r = np.random.default_rng(seed)
     out = np.zeros((len(labels), FIELD, FIELD), np.uint8)

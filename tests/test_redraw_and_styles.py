@@ -299,7 +299,7 @@ def test_looped_twos_cross_themselves_in_a_loop_at_the_lower_left_then_run_along
     r = np.random.default_rng(0)
     for _ in range(200):
         (stroke,) = looped_two(r)
-        points = np.array(stroke)
+        points = np.array(stroke)  # the arch's 18 points, the stroke down's 11 to the corner, the loop's 19, the base's end
         assert points[0, 1] < 0.45 and points[:18, 1].min() < 0.05  # an arch over the top
         loop = points[30:-1]
         assert loop[:, 0].mean() < 0.45 and loop[:, 1].min() > 0.45  # the loop: low and on the left
