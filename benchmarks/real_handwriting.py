@@ -7,8 +7,9 @@ The canvases are rendered (deterministically) by `../shared/tools/render_semeion
 folder, or read from `--canvases DIR` (holding thick/ and thin/, each with labels.txt). Semeion is
 for measuring only: nothing here trains or tunes on it.
 
-Prints per set: accuracy, errors by true digit, the most common confusions, the shares of
-wrong / right answers that carry the app's "not sure" note, and how well the confidence separates
+Prints per set: accuracy, errors by true digit, the right answers that carry the app's "not sure"
+note and the wrong ones that do not (by true digit), the most common confusions, the shares of
+wrong / right answers that carry the note, and how well the confidence separates
 them whatever the threshold: the AUROC (the chance that a random right answer is more confident
 than a random wrong one) and the share of wrong answers under the confidence that flags 5 % of the
 right ones (a bound: that threshold is picked on these answers, which the app's rule must not be).
@@ -63,12 +64,18 @@ def report(name: str, predictions, labels) -> dict:
     right = digits == truth
     unsure = np.array([p.unsure for p in predictions])
     confidence = np.array([p.confidence for p in predictions])
-    wrong_by_digit = " ".join(f"{d}:{int((~right & (truth == d)).sum())}/{int((truth == d).sum())}"
-                              for d in range(10))
+
+    def by_digit(mask: np.ndarray) -> str:
+        """How many canvases of each true digit the mask holds, out of that digit's canvases."""
+        return " ".join(f"{d}:{int((mask & (truth == d)).sum())}/{int((truth == d).sum())}" for d in range(10))
+
     pairs = collections.Counter(f"{t}→{p}" for t, p in zip(truth[~right], digits[~right])).most_common(8)
     print(f"  {name:6s} accuracy {right.mean():.2%} ({int(right.sum())}/{len(right)}); not sure on "
           f"{unsure[~right].mean() if (~right).any() else 0:.0%} of wrong, {unsure[right].mean():.1%} of right")
-    print(f"         wrong by true digit {wrong_by_digit}")
+    print(f"         wrong by true digit {by_digit(~right)}")
+    # Where the note's two goals are lost: right answers it doubts, wrong ones it does not.
+    print(f"         right but not sure {by_digit(right & unsure)}")
+    print(f"         wrong and sure     {by_digit(~right & ~unsure)}")
     print(f"         most common: {', '.join(f'{pair} ×{n}' for pair, n in pairs)}")
     if right.any() and (~right).any():
         print(f"         confidence AUROC {separation(confidence[right], confidence[~right]):.3f}; with 5 % of right "
