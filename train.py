@@ -68,6 +68,9 @@ def main(argv=None):
     p.add_argument("--sam", type=float, metavar="RADIUS",
                    help="sharpness-aware minimisation: take each step's gradient at the weights moved RADIUS "
                         "along it (0: off; two passes a step)")
+    p.add_argument("--logit-norm", type=float, metavar="TAU",
+                   help="LogitNorm: the losses see each image's logits scaled to length 1/TAU, so training "
+                        "cannot grow them to be sure (0: off)")
     p.add_argument("--init", dest="init_weights", metavar="PATH",
                    help="start from this weights file instead of random weights (a fine-tune)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",

@@ -92,6 +92,10 @@ class TrainConfig:
     # Sharpness-aware minimisation (Foret et al. 2021): each step's gradient is taken at the weights
     # moved this far (L2 norm over all of them) along the batch's gradient: two passes a step.
     sam: float = 0.0
+    # LogitNorm (Wei et al. 2022): the losses see each image's logits scaled to length 1 / logit_norm,
+    # so training cannot lower them by growing the logits; the app reads the logits as they are
+    # (0: off).
+    logit_norm: float = 0.0
     init_weights: str | None = None  # a weights file to start from (a fine-tune) instead of random weights
     seed: int = 0
     device: str = "auto"
@@ -137,6 +141,9 @@ class TrainConfig:
                 problems.append(f"{name.replace('_', ' ')} must be true or false")
         if isinstance(self.sam, bool) or not isinstance(self.sam, (int, float)) or not 0 <= self.sam <= 1:
             problems.append("SAM's radius must be a number from 0 (off) to 1")
+        if isinstance(self.logit_norm, bool) or not isinstance(self.logit_norm, (int, float)) \
+                or not 0 <= self.logit_norm <= 1:
+            problems.append("LogitNorm's temperature must be a number from 0 (off) to 1")
         if self.init_weights is not None and not (isinstance(self.init_weights, str) and self.init_weights):
             problems.append("the weights to start from must be a file name")
         if self.mixup and self.cutmix:

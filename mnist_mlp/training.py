@@ -184,6 +184,11 @@ def cut_batch(images: torch.Tensor, labels: torch.Tensor, share: float,
     return mixed, labels[other], own_share
 
 
+def logit_norm(logits: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Each row of `logits` scaled to length 1 / temperature (LogitNorm, Wei et al. 2022)."""
+    return logits / (temperature * (logits.norm(dim=1, keepdim=True) + 1e-7))
+
+
 def sharpness_aware_gradient(run: "Run", batch_loss: Callable[[], torch.Tensor], radius: float) -> None:
     """SAM (Foret et al. 2021): replace the gradients in the parameters by those at the weights moved
     `radius` (L2 norm over all of them) along them, where the batch's loss rises fastest nearby;
@@ -310,6 +315,8 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
             with autocast:
                 all_logits = run.net(x)
             all_logits = all_logits.float()  # the losses in fp32 also under bf16 autocast
+            if config.logit_norm:
+                all_logits = logit_norm(all_logits, config.logit_norm)
             logits = all_logits[:digits]
             if blended:  # each blend's loss is its two labels', weighted as the images are
                 own, other = (F.cross_entropy(logits, y.to(run.device), label_smoothing=config.label_smoothing,

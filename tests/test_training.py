@@ -11,7 +11,7 @@ from conftest import ROOT, python_env
 from mnist_mlp.data import Split
 from mnist_mlp.model import MLP
 from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup,
-                                 sharpness_aware_gradient, train, train_epoch)
+                                 logit_norm, sharpness_aware_gradient, train, train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -59,6 +59,7 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(distill_temperature=0.0), dict(distill_share=1.5),
                                  dict(mixup=1.5), dict(mixup=True), dict(cutmix=-0.1),
                                  dict(mixup=0.2, cutmix=0.2), dict(sam=-0.1), dict(sam=True), dict(sam=2.0),
+                                 dict(logit_norm=-0.04), dict(logit_norm=True), dict(logit_norm=2.0),
                                  dict(more_nines=1), dict(more_kinds=1), dict(even_more_kinds=1),
                                  dict(init_weights="")])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
@@ -227,6 +228,24 @@ def test_a_run_with_sam_still_learns_the_digits_and_differs_from_one_without(mni
     sharp = train(TrainConfig(**config, sam=0.05), train_split=mnist_train, test_split=mnist_test)
     assert sharp.test_accuracy >= 0.85
     assert not torch.equal(sharp.model.layers[0].weight, plain.model.layers[0].weight)
+
+
+def test_logit_norm_scales_each_rows_logits_to_one_length_and_keeps_their_direction():
+    logits = torch.tensor([[3.0, 4.0, 0.0], [-0.3, 0.0, 0.4], [20.0, -5.0, 1.0]])
+    scaled = logit_norm(logits, 0.04)
+    assert torch.allclose(scaled.norm(dim=1), torch.full((3,), 25.0), atol=1e-4)
+    assert torch.allclose(scaled / scaled.norm(dim=1, keepdim=True), logits / logits.norm(dim=1, keepdim=True))
+    assert torch.equal(scaled.argmax(1), logits.argmax(1))
+
+
+def test_a_run_with_logit_norm_learns_the_digits_with_logits_that_differ_from_one_without(mnist_train, mnist_test):
+    """The loss cannot be lowered by growing the logits, so the run learns the digits but ends with
+    other weights than the same run without it."""
+    config = dict(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    plain = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    normed = train(TrainConfig(**config, logit_norm=0.04), train_split=mnist_train, test_split=mnist_test)
+    assert normed.test_accuracy >= 0.85
+    assert not torch.equal(normed.model.layers[0].weight, plain.model.layers[0].weight)
 
 
 def test_a_run_can_start_from_a_weights_file(tmp_path, mnist_train, mnist_test):

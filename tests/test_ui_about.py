@@ -121,3 +121,10 @@ def test_about_names_the_looped_twos_and_crossed_zeros_of_a_run_that_drew_them()
     assert "some cursive 2s looped at the lower left and some crossed 0s" in about_markdown(card)
     card["config"]["styles"] = 0  # no style digits drawn, so none of their kinds
     assert "looped" not in about_markdown(card)
+
+
+def test_about_says_when_the_loss_saw_normalised_logits():
+    card = read_weights(STYLES_SEED0)[1]
+    assert "LogitNorm" not in about_markdown(card)
+    card = {**card, "config": {**card["config"], "logit_norm": 0.04}}
+    assert "logits scaled to length 25 (LogitNorm)" in about_markdown(card)

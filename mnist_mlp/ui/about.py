@@ -64,6 +64,9 @@ def training_words(config: dict) -> str:
     if radius := _share(config, "sam"):
         words.append(f", each step's gradient taken {radius:g} away where the loss rises fastest "
                      "(sharpness-aware minimisation)")
+    if tau := _share(config, "logit_norm"):
+        words.append(f", the loss seeing each drawing's logits scaled to length {1 / tau:g} (LogitNorm), so "
+                     "that it cannot be lowered by being ever surer")
     if isinstance(start := config.get("init_weights"), str):
         words.append(f", starting from `{start}`")
     teachers = config.get("teachers")
