@@ -93,8 +93,8 @@ class TrainConfig:
     # moved this far (L2 norm over all of them) along the batch's gradient: two passes a step.
     sam: float = 0.0
     # LogitNorm (Wei et al. 2022): the losses see each image's logits scaled to length 1 / logit_norm,
-    # so training cannot lower them by growing the logits; the app reads the logits as they are
-    # (0: off).
+    # so training cannot lower a loss by growing the logits; the app reads the logits as they are
+    # (0: off). Off in every preset: docs/history.md (sixteenth session) has what it did.
     logit_norm: float = 0.0
     init_weights: str | None = None  # a weights file to start from (a fine-tune) instead of random weights
     seed: int = 0
