@@ -29,6 +29,11 @@ def parameter_count(hidden) -> int:
     return sum(a * b + b for a, b in zip(widths, widths[1:]))
 
 
+def from_0_to_1(value) -> bool:
+    """A number (not a bool) from 0 to 1: a share, SAM's radius, LogitNorm's temperature."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+
+
 def check_architecture(hidden, activation: str = "relu", dropout: float = 0.0) -> None:
     """Raise ValueError (a message for people) unless this MLP is one the project can build and load."""
     if not isinstance(hidden, (list, tuple)) or not hidden:
@@ -133,16 +138,14 @@ class TrainConfig:
         if self.target_acc is not None and not 0 < self.target_acc <= 1:
             problems.append("target accuracy must be a fraction in (0, 1], e.g. 0.98")
         for name in ("redraw", "styles", "mixup", "cutmix", "outliers", "outlier_weight"):
-            share = getattr(self, name)
-            if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            if not from_0_to_1(getattr(self, name)):
                 problems.append(f"{name} must be a share from 0 to 1")
         for name in ("more_nines", "more_kinds", "even_more_kinds", "looped_twos"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name.replace('_', ' ')} must be true or false")
-        if isinstance(self.sam, bool) or not isinstance(self.sam, (int, float)) or not 0 <= self.sam <= 1:
+        if not from_0_to_1(self.sam):
             problems.append("SAM's radius must be a number from 0 (off) to 1")
-        if isinstance(self.logit_norm, bool) or not isinstance(self.logit_norm, (int, float)) \
-                or not 0 <= self.logit_norm <= 1:
+        if not from_0_to_1(self.logit_norm):
             problems.append("LogitNorm's temperature must be a number from 0 (off) to 1")
         if self.init_weights is not None and not (isinstance(self.init_weights, str) and self.init_weights):
             problems.append("the weights to start from must be a file name")
