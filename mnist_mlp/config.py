@@ -29,9 +29,14 @@ def parameter_count(hidden) -> int:
     return sum(a * b + b for a, b in zip(widths, widths[1:]))
 
 
+def is_number(value) -> bool:
+    """An int or a float, not a bool (which Python counts as an int: `True` is no share or weight)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def from_0_to_1(value) -> bool:
-    """A number (not a bool) from 0 to 1: a share, SAM's radius, LogitNorm's temperature."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1
+    """A number from 0 to 1: a share, SAM's radius, LogitNorm's temperature."""
+    return is_number(value) and 0 <= value <= 1
 
 
 def check_architecture(hidden, activation: str = "relu", dropout: float = 0.0) -> None:
@@ -129,7 +134,7 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}")
         ls = self.label_smoothing
-        if isinstance(ls, bool) or not isinstance(ls, (int, float)) or not 0 <= ls < 1:
+        if not (is_number(ls) and 0 <= ls < 1):
             problems.append("label smoothing must be a number in [0, 1)")
         if self.schedule not in SCHEDULES:
             problems.append(f"schedule must be one of {', '.join(SCHEDULES)}")
@@ -153,7 +158,7 @@ class TrainConfig:
             problems.append("mixup and cutmix each blend the batch: choose one")
         if not isinstance(self.teachers, (list, tuple)) or not all(
                 isinstance(t, (list, tuple)) and len(t) == 2 and isinstance(t[0], str) and t[0]
-                and isinstance(t[1], (int, float)) and not isinstance(t[1], bool) and 0 < t[1] < math.inf
+                and is_number(t[1]) and 0 < t[1] < math.inf
                 for t in self.teachers):
             problems.append("teachers must be (weights file, positive weight) pairs")
         if isinstance(self.restyle_every, bool) or not isinstance(self.restyle_every, int) \

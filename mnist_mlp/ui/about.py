@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 from PIL import Image
 
+from ..config import is_number
 from ..inference import Predictor
 from .pictures import pipeline_figure
 from .plain import MEASURED_GAP
@@ -21,7 +22,7 @@ class AboutLogic:
 def _share(config: dict, name: str) -> float:
     """A share from a card's config, or 0 when it is missing or not a number (an odd card still shows)."""
     value = config.get(name)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    return value if is_number(value) else 0
 
 
 def listed(items: list[str]) -> str:
