@@ -8,8 +8,13 @@ the wrong answers under it — what `UNSURE_BELOW` must be for the default). The
 score computed from the logits (top probability, its margin to the runner-up, the logits' margin,
 entropy, log-sum-exp), its threshold set exactly on MNIST's wrong answers (70 % flagged), and the
 shares it flags; with `--semeion`, also on the Semeion canvases (`real_handwriting.py`'s, read
-through the app's path) — for measuring: the thresholds never see them.
-Last line: {"unsure_below", "mnist_wrong", "mnist_right"} for the first weights (+ per weights file).
+through the app's path) — for measuring: the thresholds never see them. Also how well the top
+probability is calibrated: the temperature that fits MNIST test best (least negative log-likelihood,
+Guo et al. 2017), the expected calibration error at temperature 1 and at that one, and the top
+probability at that temperature as one more score (a temperature other than 1 reorders the top
+probabilities of different drawings: the lower it is, the more the margin to the runner-up counts).
+Last line: {"unsure_below", "mnist_wrong", "mnist_right", "temperature", "ece", "ece_at_temperature"}
+for the first weights (+ per weights file).
 """
 import argparse
 import json
@@ -29,8 +34,12 @@ from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 from real_handwriting import STYLES, canvases, render  # noqa: E402
 
 
-def scores(logits: np.ndarray) -> dict[str, np.ndarray]:
-    """Confidence scores, higher = surer, from [N, 10] logits."""
+TEMPERATURES = tuple(np.round(np.arange(0.3, 2.0001, 0.01), 2))  # the grid the fit searches
+
+
+def scores(logits: np.ndarray, temperature: float = 1.0) -> dict[str, np.ndarray]:
+    """Confidence scores, higher = surer, from [N, 10] logits (and the top probability of
+    logits / `temperature`)."""
     p = softmax(logits)
     top = np.sort(p, axis=1)
     ranked = np.sort(logits, axis=1)
@@ -38,7 +47,30 @@ def scores(logits: np.ndarray) -> dict[str, np.ndarray]:
     return {"top probability": top[:, -1], "margin to runner-up": top[:, -1] - top[:, -2],
             "logits' margin": ranked[:, -1] - ranked[:, -2],
             "minus entropy": (p * np.log(np.clip(p, 1e-12, None))).sum(axis=1),
-            "log-sum-exp": (np.log(np.exp(logits - high).sum(axis=1)) + high[:, 0])}
+            "log-sum-exp": (np.log(np.exp(logits - high).sum(axis=1)) + high[:, 0]),
+            f"top probability at T={temperature:.2f}": softmax(logits / temperature).max(axis=1)}
+
+
+def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
+    """The mean of −log p(label) under softmax(logits / temperature)."""
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_p[np.arange(len(labels)), labels].mean())
+
+
+def fitted_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature of TEMPERATURES under which the logits fit the labels best (least NLL)."""
+    return min(TEMPERATURES, key=lambda t: negative_log_likelihood(logits, labels, t))
+
+
+def calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error: over equal-width bins of the top probability, how far each
+    bin's share of right answers lies from its mean top probability, weighted by its size."""
+    confidence, right = probabilities.max(axis=1), probabilities.argmax(axis=1) == labels
+    which = np.minimum((confidence * bins).astype(int), bins - 1)
+    return float(sum((which == b).mean() * abs(right[which == b].mean() - confidence[which == b].mean())
+                     for b in range(bins) if (which == b).any()))
 
 
 def shares(score: np.ndarray, right: np.ndarray, threshold: float) -> str:
@@ -64,7 +96,8 @@ def main():
     for weights in args.weights:
         predictor = Predictor.load(weights)
         logits = predictor.network(images)
-        on_mnist, right = scores(logits), logits.argmax(axis=1) == labels
+        temperature = fitted_temperature(logits, labels)
+        on_mnist, right = scores(logits, temperature), logits.argmax(axis=1) == labels
         confidence = on_mnist["top probability"]
         rule = unsure_threshold(confidence, right)
         print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
@@ -73,20 +106,29 @@ def main():
             print(f"  top probability under {threshold:.2f}: {under[~right].mean():.0%} of wrong, "
                   f"{under[right].mean():.1%} of right{'   ← the rule' if threshold == rule else ''}")
         on_semeion = {}  # style → (its scores, which answers are right); the app's preprocessing, one batched pass
+        calibration = {"MNIST": (logits, labels)}
         for style, (canvas_images, canvas_labels) in semeion.items():
             style_logits = predictor.network(np.stack([to_mnist(image) for image in canvas_images]))
-            on_semeion[style] = scores(style_logits), style_logits.argmax(axis=1) == np.array(canvas_labels)
+            on_semeion[style] = scores(style_logits, temperature), style_logits.argmax(axis=1) == np.array(canvas_labels)
+            calibration[style] = style_logits, np.array(canvas_labels)
+        ece = {name: (calibration_error(softmax(z), y), calibration_error(softmax(z / temperature), y))
+               for name, (z, y) in calibration.items()}
+        print(f"  temperature fitted on MNIST test: {temperature:.2f} (NLL {negative_log_likelihood(logits, labels):.4f} "
+              f"at 1, {negative_log_likelihood(logits, labels, temperature):.4f} at it); calibration error at 1 → at it: "
+              + ", ".join(f"{name} {at_one:.4f} → {at_fit:.4f}" for name, (at_one, at_fit) in ece.items()))
         print(f"  each score's threshold set exactly on MNIST test ({UNSURE_WRONG_SHARE:.0%} of its wrong answers "
               "at or under it), the shares it flags:")
         for name, score in on_mnist.items():
             threshold = float(np.quantile(score[~right], UNSURE_WRONG_SHARE, method="higher"))
-            line = f"    {name:20s} {threshold:8.4f}  MNIST {shares(score, right, threshold)}"
+            line = f"    {name:26s} {threshold:8.4f}  MNIST {shares(score, right, threshold)}"
             for style, (style_scores, style_right) in on_semeion.items():
                 line += f" | {style} {shares(style_scores[name], style_right, threshold)}"
             print(line)
         under = confidence < rule
         results[pathlib.Path(weights).name] = {"unsure_below": rule, "mnist_wrong": round(float(under[~right].mean()), 4),
-                                               "mnist_right": round(float(under[right].mean()), 4)}
+                                               "mnist_right": round(float(under[right].mean()), 4),
+                                               "temperature": temperature, "ece": round(ece["MNIST"][0], 4),
+                                               "ece_at_temperature": round(ece["MNIST"][1], 4)}
     print(json.dumps({**results[pathlib.Path(args.weights[0]).name], "weights": results}))
 
 
