@@ -1,6 +1,7 @@
 """The "not sure" rule on MNIST's test set, and other confidence scores set the same way.
 
     python benchmarks/unsure_rule.py [--weights W ...] [--data-dir DIR] [--semeion ../shared/handwriting/semeion.data]
+                                     [--temperatures T ...]
 
 For each weights file: the share of its wrong and right MNIST test answers under each threshold of
 `inference.UNSURE_GRID`, and the rule's pick (`inference.unsure_threshold`: the lowest with 70 % of
@@ -11,8 +12,9 @@ shares it flags; with `--semeion`, also on the Semeion canvases (`real_handwriti
 through the app's path) — for measuring: the thresholds never see them. Also how well the top
 probability is calibrated: the temperature that fits MNIST test best (least negative log-likelihood,
 Guo et al. 2017), the expected calibration error at temperature 1 and at that one, and the top
-probability at that temperature as one more score (a temperature other than 1 reorders the top
-probabilities of different drawings: the lower it is, the more the margin to the runner-up counts).
+probability at that temperature (and at each of `--temperatures`) as one more score (a temperature
+other than 1 reorders the top probabilities of different drawings: the lower it is, the more the
+margin to the runner-up counts).
 Last line: {"unsure_below", "mnist_wrong", "mnist_right", "temperature", "ece", "ece_at_temperature"}
 for the first weights (+ per weights file).
 """
@@ -37,9 +39,9 @@ from real_handwriting import STYLES, canvases, render  # noqa: E402
 TEMPERATURES = tuple(np.round(np.arange(0.3, 2.0001, 0.01), 2))  # the grid the fit searches
 
 
-def scores(logits: np.ndarray, temperature: float = 1.0) -> dict[str, np.ndarray]:
+def scores(logits: np.ndarray, temperatures: tuple[float, ...] = ()) -> dict[str, np.ndarray]:
     """Confidence scores, higher = surer, from [N, 10] logits (and the top probability of
-    logits / `temperature`)."""
+    logits / T for each of `temperatures`)."""
     p = softmax(logits)
     top = np.sort(p, axis=1)
     ranked = np.sort(logits, axis=1)
@@ -48,7 +50,7 @@ def scores(logits: np.ndarray, temperature: float = 1.0) -> dict[str, np.ndarray
             "logits' margin": ranked[:, -1] - ranked[:, -2],
             "minus entropy": (p * np.log(np.clip(p, 1e-12, None))).sum(axis=1),
             "log-sum-exp": (np.log(np.exp(logits - high).sum(axis=1)) + high[:, 0]),
-            f"top probability at T={temperature:.2f}": softmax(logits / temperature).max(axis=1)}
+            **{f"top probability at T={t:.2f}": softmax(logits / t).max(axis=1) for t in temperatures}}
 
 
 def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
@@ -84,6 +86,8 @@ def main():
     p.add_argument("--data-dir", help="MNIST root (default $MNIST_ROOT, then ./data)")
     p.add_argument("--semeion", help="semeion.data: also show each score's shares on its canvases")
     p.add_argument("--canvases", help="with --semeion: folder with thick/ and thin/ already rendered")
+    p.add_argument("--temperatures", nargs="*", type=float, default=[],
+                   help="also score the top probability at these temperatures")
     args = p.parse_args()
     test = load_mnist("test", args.data_dir)
     images, labels = test.images.numpy() / 255.0, test.labels.numpy()
@@ -97,7 +101,8 @@ def main():
         predictor = Predictor.load(weights)
         logits = predictor.network(images)
         temperature = fitted_temperature(logits, labels)
-        on_mnist, right = scores(logits, temperature), logits.argmax(axis=1) == labels
+        temperatures = (temperature, *args.temperatures)
+        on_mnist, right = scores(logits, temperatures), logits.argmax(axis=1) == labels
         confidence = on_mnist["top probability"]
         rule = unsure_threshold(confidence, right)
         print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
@@ -109,7 +114,7 @@ def main():
         calibration = {"MNIST": (logits, labels)}
         for style, (canvas_images, canvas_labels) in semeion.items():
             style_logits = predictor.network(np.stack([to_mnist(image) for image in canvas_images]))
-            on_semeion[style] = scores(style_logits, temperature), style_logits.argmax(axis=1) == np.array(canvas_labels)
+            on_semeion[style] = scores(style_logits, temperatures), style_logits.argmax(axis=1) == np.array(canvas_labels)
             calibration[style] = style_logits, np.array(canvas_labels)
         ece = {name: (calibration_error(softmax(z), y), calibration_error(softmax(z / temperature), y))
                for name, (z, y) in calibration.items()}
