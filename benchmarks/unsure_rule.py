@@ -114,8 +114,9 @@ def main():
         calibration = {"MNIST": (logits, labels)}
         for style, (canvas_images, canvas_labels) in semeion.items():
             style_logits = predictor.network(np.stack([to_mnist(image) for image in canvas_images]))
-            on_semeion[style] = scores(style_logits, temperatures), style_logits.argmax(axis=1) == np.array(canvas_labels)
-            calibration[style] = style_logits, np.array(canvas_labels)
+            style_labels = np.array(canvas_labels)
+            on_semeion[style] = scores(style_logits, temperatures), style_logits.argmax(axis=1) == style_labels
+            calibration[style] = style_logits, style_labels
         ece = {name: (calibration_error(softmax(z), y), calibration_error(softmax(z / temperature), y))
                for name, (z, y) in calibration.items()}
         print(f"  temperature fitted on MNIST test: {temperature:.2f} (NLL {negative_log_likelihood(logits, labels):.4f} "
