@@ -1,7 +1,7 @@
 """The "not sure" rule on MNIST's test set, and other confidence scores set the same way.
 
     python benchmarks/unsure_rule.py [--weights W ...] [--data-dir DIR] [--semeion ../shared/handwriting/semeion.data]
-                                     [--temperatures T ...]
+                                     [--temperatures T ...] [--feature-distances]
 
 For each weights file: the share of its wrong and right MNIST test answers under each threshold of
 `inference.UNSURE_GRID`, and the rule's pick (`inference.unsure_threshold`: the lowest with 70 % of
@@ -14,7 +14,12 @@ probability is calibrated: the temperature that fits MNIST test best (least nega
 Guo et al. 2017), the expected calibration error at temperature 1 and at that one, and the top
 probability at that temperature (and at each of `--temperatures`) as one more score (a temperature
 other than 1 reorders the top probabilities of different drawings: the lower it is, the more the
-margin to the runner-up counts).
+margin to the runner-up counts). With `--feature-distances`, three scores of how far a drawing lies
+from MNIST's training digits in the last hidden layer, the features the output layer reads: the
+cosine similarity to the 10th nearest training digit of the answer's class, the trust score
+(Jiang et al. 2018: 1 − that similarity for the nearest other class, over 1 − it for the answer's
+class) and the Mahalanobis distance to the answer's class mean (Lee et al. 2018, in the top 64
+principal directions) — about a minute more.
 Last line: {"unsure_below", "mnist_wrong", "mnist_right", "temperature", "ece", "ece_at_temperature"}
 for the first weights (+ per weights file).
 """
@@ -53,6 +58,53 @@ def scores(logits: np.ndarray, temperatures: tuple[float, ...] = ()) -> dict[str
             **{f"top probability at T={t:.2f}": softmax(logits / t).max(axis=1) for t in temperatures}}
 
 
+def last_hidden_features(network, images: np.ndarray, batch: int = 5000) -> np.ndarray:
+    """[N, width]: the last hidden layer's activations, what the output layer reads."""
+    return np.concatenate([network.activation(network.pre_activations(images[i:i + batch])[-2])
+                           for i in range(0, len(images), batch)])
+
+
+class FeatureDistances:
+    """Distances from a drawing's last-hidden-layer features to those of the training digits."""
+
+    def __init__(self, features: np.ndarray, labels: np.ndarray, neighbour: int = 10, dimensions: int = 64):
+        self.neighbour, self.labels = neighbour, labels
+        self.reference = self._unit(features)
+        self.mean = features.mean(axis=0)
+        # Principal directions from every third digit: 20,000 × width is enough and takes seconds.
+        self.directions = np.linalg.svd(features[::3] - self.mean, full_matrices=False)[2][:dimensions].T
+        projected = (features - self.mean) @ self.directions
+        self.class_means = np.stack([projected[labels == c].mean(axis=0) for c in range(10)])
+        centred = projected - self.class_means[labels]
+        self.precision = np.linalg.inv(centred.T @ centred / len(centred) + 1e-6 * np.eye(dimensions))
+
+    @staticmethod
+    def _unit(features: np.ndarray) -> np.ndarray:
+        return (features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-6)).astype(np.float32)
+
+    def class_similarities(self, features: np.ndarray, batch: int = 1000) -> np.ndarray:
+        """[N, 10]: the cosine similarity to the `neighbour`-th nearest training digit of each class."""
+        queries, out = self._unit(features), np.empty((len(features), 10), np.float32)
+        for i in range(0, len(queries), batch):
+            similarity = queries[i:i + batch] @ self.reference.T
+            for c in range(10):
+                of_class = similarity[:, self.labels == c]
+                out[i:i + batch, c] = -np.partition(-of_class, self.neighbour - 1, axis=1)[:, self.neighbour - 1]
+        return out
+
+    def scores(self, features: np.ndarray, answers: np.ndarray) -> dict[str, np.ndarray]:
+        """Higher = nearer the training digits of the answer's class."""
+        rows = np.arange(len(answers))
+        similarity = self.class_similarities(features)
+        own = similarity[rows, answers]
+        others = similarity.copy()
+        others[rows, answers] = -np.inf
+        offset = (features - self.mean) @ self.directions - self.class_means[answers]
+        return {f"similarity, {self.neighbour}th neighbour": own,
+                "trust score": (1 - others.max(axis=1)) / np.maximum(1 - own, 1e-6),
+                "minus Mahalanobis": -np.einsum("ij,jk,ik->i", offset, self.precision, offset)}
+
+
 def negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
     """The mean of −log p(label) under softmax(logits / temperature)."""
     z = logits / temperature
@@ -88,8 +140,11 @@ def main():
     p.add_argument("--canvases", help="with --semeion: folder with thick/ and thin/ already rendered")
     p.add_argument("--temperatures", nargs="*", type=float, default=[],
                    help="also score the top probability at these temperatures")
+    p.add_argument("--feature-distances", action="store_true",
+                   help="also score distances to MNIST's training digits in the last hidden layer")
     args = p.parse_args()
     test = load_mnist("test", args.data_dir)
+    train = load_mnist("train", args.data_dir) if args.feature_distances else None
     images, labels = test.images.numpy() / 255.0, test.labels.numpy()
     semeion = {}
     if args.semeion:
@@ -103,6 +158,11 @@ def main():
         temperature = fitted_temperature(logits, labels)
         temperatures = (temperature, *args.temperatures)
         on_mnist, right = scores(logits, temperatures), logits.argmax(axis=1) == labels
+        distances = None
+        if train is not None:
+            distances = FeatureDistances(last_hidden_features(predictor.network, train.images.numpy() / 255.0),
+                                         train.labels.numpy())
+            on_mnist |= distances.scores(last_hidden_features(predictor.network, images), logits.argmax(axis=1))
         confidence = on_mnist["top probability"]
         rule = unsure_threshold(confidence, right)
         print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
@@ -113,9 +173,13 @@ def main():
         on_semeion = {}  # style → (its scores, which answers are right); the app's preprocessing, one batched pass
         calibration = {"MNIST": (logits, labels)}
         for style, (canvas_images, canvas_labels) in semeion.items():
-            style_logits = predictor.network(np.stack([to_mnist(image) for image in canvas_images]))
-            style_labels = np.array(canvas_labels)
-            on_semeion[style] = scores(style_logits, temperatures), style_logits.argmax(axis=1) == style_labels
+            style_images = np.stack([to_mnist(image) for image in canvas_images])
+            style_logits, style_labels = predictor.network(style_images), np.array(canvas_labels)
+            style_scores = scores(style_logits, temperatures)
+            if distances is not None:
+                style_scores |= distances.scores(last_hidden_features(predictor.network, style_images),
+                                                 style_logits.argmax(axis=1))
+            on_semeion[style] = style_scores, style_logits.argmax(axis=1) == style_labels
             calibration[style] = style_logits, style_labels
         ece = {name: (calibration_error(softmax(z), y), calibration_error(softmax(z / temperature), y))
                for name, (z, y) in calibration.items()}

@@ -1,5 +1,5 @@
 """How well the top probability is calibrated (`benchmarks/unsure_rule.py`): a temperature fitted by
-likelihood, and the expected calibration error."""
+likelihood, and the expected calibration error; and the scores of distance to the training digits."""
 import sys
 
 import numpy as np
@@ -8,7 +8,7 @@ from conftest import ROOT
 from mnist_mlp.inference import softmax
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from unsure_rule import calibration_error, fitted_temperature  # noqa: E402
+from unsure_rule import FeatureDistances, calibration_error, fitted_temperature  # noqa: E402
 
 
 def sampled_labels(probabilities: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -40,3 +40,19 @@ def test_the_shipped_model_is_underconfident_on_mnist_and_its_fitted_temperature
     temperature = fitted_temperature(logits, labels)
     assert temperature < 1
     assert calibration_error(softmax(logits / temperature), labels) < calibration_error(softmax(logits), labels) / 2
+
+
+def test_feature_distances_trust_a_point_inside_its_class_and_doubt_one_inside_another():
+    # Ten classes, each a cloud of non-negative features (as after a ReLU) around its own direction.
+    r = np.random.default_rng(3)
+    centres = np.eye(10, 40) * 5 + 1
+    labels = np.repeat(np.arange(10), 200)
+    features = np.abs(centres[labels] + r.normal(0, 0.5, (2000, 40)))
+    distances = FeatureDistances(features, labels, neighbour=5, dimensions=16)
+    inside = np.abs(centres[[3, 7]] + r.normal(0, 0.5, (2, 40)))  # a 3 and a 7
+    right = distances.scores(inside, np.array([3, 7]))  # answered as what they are
+    wrong = distances.scores(inside, np.array([8, 1]))  # answered as another class
+    for name in right:
+        assert (right[name] > wrong[name]).all(), name
+    assert (right["trust score"] > 1).all() and (wrong["trust score"] < 1).all()
+    assert np.allclose(distances.class_similarities(centres[[4]])[0].argmax(), 4)
