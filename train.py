@@ -3,7 +3,7 @@
     python train.py                      # the shipped model (--preset best): the average of the two
                                          # --preset sharp_outliers networks, as one MLP
     python train.py --preset fast        # 98 % in seconds
-    python train.py --average A.safetensors B.safetensors --out weights/avg.safetensors
+    python train.py --average A.safetensors --average B.safetensors --out weights/avg.safetensors
     torchrun --nproc_per_node=2 train.py --preset fast --out weights/ddp.safetensors
 """
 import argparse
