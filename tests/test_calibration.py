@@ -55,4 +55,4 @@ def test_feature_distances_trust_a_point_inside_its_class_and_doubt_one_inside_a
     for name in right:
         assert (right[name] > wrong[name]).all(), name
     assert (right["trust score"] > 1).all() and (wrong["trust score"] < 1).all()
-    assert np.allclose(distances.class_similarities(centres[[4]])[0].argmax(), 4)
+    assert distances.class_similarities(centres[[4]])[0].argmax() == 4  # a class centre is nearest its own class
