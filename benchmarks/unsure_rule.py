@@ -157,12 +157,13 @@ def main():
         logits = predictor.network(images)
         temperature = fitted_temperature(logits, labels)
         temperatures = (temperature, *args.temperatures)
-        on_mnist, right = scores(logits, temperatures), logits.argmax(axis=1) == labels
+        answers = logits.argmax(axis=1)
+        on_mnist, right = scores(logits, temperatures), answers == labels
         distances = None
         if train is not None:
             distances = FeatureDistances(last_hidden_features(predictor.network, train.images.numpy() / 255.0),
                                          train.labels.numpy())
-            on_mnist |= distances.scores(last_hidden_features(predictor.network, images), logits.argmax(axis=1))
+            on_mnist |= distances.scores(last_hidden_features(predictor.network, images), answers)
         confidence = on_mnist["top probability"]
         rule = unsure_threshold(confidence, right)
         print(f"{pathlib.Path(weights).name}: MNIST test {right.mean():.2%}, {int((~right).sum())} wrong")
@@ -175,11 +176,10 @@ def main():
         for style, (canvas_images, canvas_labels) in semeion.items():
             style_images = np.stack([to_mnist(image) for image in canvas_images])
             style_logits, style_labels = predictor.network(style_images), np.array(canvas_labels)
-            style_scores = scores(style_logits, temperatures)
+            style_answers, style_scores = style_logits.argmax(axis=1), scores(style_logits, temperatures)
             if distances is not None:
-                style_scores |= distances.scores(last_hidden_features(predictor.network, style_images),
-                                                 style_logits.argmax(axis=1))
-            on_semeion[style] = style_scores, style_logits.argmax(axis=1) == style_labels
+                style_scores |= distances.scores(last_hidden_features(predictor.network, style_images), style_answers)
+            on_semeion[style] = style_scores, style_answers == style_labels
             calibration[style] = style_logits, style_labels
         ece = {name: (calibration_error(softmax(z), y), calibration_error(softmax(z / temperature), y))
                for name, (z, y) in calibration.items()}
