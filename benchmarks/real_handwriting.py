@@ -70,8 +70,10 @@ def report(name: str, predictions, labels) -> dict:
         return " ".join(f"{d}:{int((mask & (truth == d)).sum())}/{int((truth == d).sum())}" for d in range(10))
 
     pairs = collections.Counter(f"{t}→{p}" for t, p in zip(truth[~right], digits[~right])).most_common(8)
+    # Counts and one decimal: 37 of 53 wrong answers is 69.8 %, which ".0%" printed as 70 %.
     print(f"  {name:6s} accuracy {right.mean():.2%} ({int(right.sum())}/{len(right)}); not sure on "
-          f"{unsure[~right].mean() if (~right).any() else 0:.0%} of wrong, {unsure[right].mean():.1%} of right")
+          f"{int(unsure[~right].sum())}/{int((~right).sum())} = {unsure[~right].mean() if (~right).any() else 0:.1%} "
+          f"of wrong, {int(unsure[right].sum())}/{int(right.sum())} = {unsure[right].mean():.1%} of right")
     print(f"         wrong by true digit {by_digit(~right)}")
     # Where the note's two goals are lost: right answers it doubts, wrong ones it does not.
     print(f"         right but not sure {by_digit(right & unsure)}")
@@ -108,7 +110,7 @@ def main():
                    "mnist_test": round(mnist, 4),
                    "unsure_wrong": round(sum(f["unsure_wrong"] for f in figures.values()) / max(wrong, 1), 4),
                    "unsure_right": round(sum(f["unsure_right"] for f in figures.values()) / max(right, 1), 4)}
-        print(f"  MNIST test {mnist:.2%}; not sure on {summary['unsure_wrong']:.0%} of all wrong, "
+        print(f"  MNIST test {mnist:.2%}; not sure on {summary['unsure_wrong']:.1%} of all wrong, "
               f"{summary['unsure_right']:.1%} of all right")
         results[pathlib.Path(weights).name] = summary
     first = results[pathlib.Path(args.weights[0]).name]
