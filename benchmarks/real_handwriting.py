@@ -70,10 +70,12 @@ def report(name: str, predictions, labels) -> dict:
         return " ".join(f"{d}:{int((mask & (truth == d)).sum())}/{int((truth == d).sum())}" for d in range(10))
 
     pairs = collections.Counter(f"{t}→{p}" for t, p in zip(truth[~right], digits[~right])).most_common(8)
+    figures = {"accuracy": float(right.mean()), "wrong": int((~right).sum()), "right": int(right.sum()),
+               "unsure_wrong": int(unsure[~right].sum()), "unsure_right": int(unsure[right].sum())}
     # Counts and one decimal: 37 of 53 wrong answers is 69.8 %, which ".0%" printed as 70 %.
-    print(f"  {name:6s} accuracy {right.mean():.2%} ({int(right.sum())}/{len(right)}); not sure on "
-          f"{int(unsure[~right].sum())}/{int((~right).sum())} = {unsure[~right].mean() if (~right).any() else 0:.1%} "
-          f"of wrong, {int(unsure[right].sum())}/{int(right.sum())} = {unsure[right].mean():.1%} of right")
+    print(f"  {name:6s} accuracy {right.mean():.2%} ({figures['right']}/{len(right)}); not sure on "
+          f"{figures['unsure_wrong']}/{figures['wrong']} = {figures['unsure_wrong'] / max(figures['wrong'], 1):.1%} "
+          f"of wrong, {figures['unsure_right']}/{figures['right']} = {unsure[right].mean():.1%} of right")
     print(f"         wrong by true digit {by_digit(~right)}")
     # Where the note's two goals are lost: right answers it doubts, wrong ones it does not.
     print(f"         right but not sure {by_digit(right & unsure)}")
@@ -81,9 +83,8 @@ def report(name: str, predictions, labels) -> dict:
     print(f"         most common: {', '.join(f'{pair} ×{n}' for pair, n in pairs)}")
     if right.any() and (~right).any():
         print(f"         confidence AUROC {separation(confidence[right], confidence[~right]):.3f}; with 5 % of right "
-              f"answers flagged, {(confidence[~right] < np.quantile(confidence[right], 0.05)).mean():.0%} of wrong")
-    return {"accuracy": float(right.mean()), "wrong": int((~right).sum()),
-            "unsure_wrong": int(unsure[~right].sum()), "unsure_right": int(unsure[right].sum()), "right": int(right.sum())}
+              f"answers flagged, {(confidence[~right] < np.quantile(confidence[right], 0.05)).mean():.1%} of wrong")
+    return figures
 
 
 def main():
@@ -110,8 +111,8 @@ def main():
                    "mnist_test": round(mnist, 4),
                    "unsure_wrong": round(sum(f["unsure_wrong"] for f in figures.values()) / max(wrong, 1), 4),
                    "unsure_right": round(sum(f["unsure_right"] for f in figures.values()) / max(right, 1), 4)}
-        print(f"  MNIST test {mnist:.2%}; not sure on {summary['unsure_wrong']:.1%} of all wrong, "
-              f"{summary['unsure_right']:.1%} of all right")
+        print(f"  MNIST test {mnist:.2%}; both pens: not sure on {summary['unsure_wrong']:.1%} of wrong, "
+              f"{summary['unsure_right']:.1%} of right")
         results[pathlib.Path(weights).name] = summary
     first = results[pathlib.Path(args.weights[0]).name]
     print(json.dumps({**first, "weights": results}))
