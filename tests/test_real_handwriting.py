@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from real_handwriting import share_with_interval, wilson_interval  # noqa: E402
 from mnist_mlp.inference import Predictor
 from mnist_mlp.preprocess import open_image, to_mnist
 from mnist_mlp.weights import DEFAULT_WEIGHTS
@@ -78,3 +80,13 @@ def test_the_models_trained_on_restyled_digits_read_more_of_it_than_the_mnist_on
     for style in STYLES:
         for name in set(FLOOR) - {"mnist_only.safetensors"}:
             assert accuracy[name][style] > accuracy["mnist_only.safetensors"][style], (name, style)
+
+
+def test_the_note_shares_carry_their_wilson_interval():
+    # Newcombe (1998), Statistics in Medicine 17:857, table I: 81/263 → 0.2553–0.3662; 0/10 → 0–0.2775.
+    assert np.allclose(wilson_interval(81, 263), (0.2553, 0.3662), atol=5e-5)
+    assert np.allclose(wilson_interval(0, 10), (0.0, 0.2775), atol=5e-5)
+    # More answers, a narrower interval around the same share; it always holds the share itself.
+    few, many = wilson_interval(37, 53), wilson_interval(370, 530)
+    assert few[0] < many[0] < 37 / 53 < many[1] < few[1]
+    assert share_with_interval(37, 53) == "37/53 = 69.8% (56.5%–80.5%)"
