@@ -1,12 +1,26 @@
 """Shared fixtures. Tests that need MNIST fail (never skip) when it is missing."""
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# The run's temporary files in one folder, removed when the run ends. gradio_client leaves an empty
+# /tmp/<40 hex digits> folder behind for every file it downloads (364 a run, measured), and the apps
+# built in-process each make a Gradio cache and a runs folder. The servers the tests start inherit
+# TMPDIR; pytest's own tmp_path folders stay where they were (PYTEST_DEBUG_TEMPROOT), for debugging.
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", tempfile.gettempdir())
+RUN_TMP = tempfile.mkdtemp(prefix="mnist-mlp-tests-")
+os.environ["TMPDIR"] = tempfile.tempdir = RUN_TMP
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(RUN_TMP, ignore_errors=True)
 
 from mnist_mlp.data import MnistError, load_mnist, resolve_root  # noqa: E402
 from mnist_mlp.inference import Predictor  # noqa: E402
