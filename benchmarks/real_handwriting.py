@@ -62,7 +62,8 @@ def separation(right: np.ndarray, wrong: np.ndarray) -> float:
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """The 95 % Wilson score interval of the share successes / n. The note's shares are counted on a
     few dozen wrong answers (53 on the thick pen: one canvas is 1.9 points), so the printed share
-    carries the range its true value may lie in; Wilson's stays inside [0, 1] and is not empty at 0 / n."""
+    carries the range its true value may lie in; Wilson's stays inside [0, 1] and, unlike the normal
+    approximation's, is not a single point at 0 / n."""
     if n == 0:
         return 0.0, 1.0
     share = successes / n
@@ -72,7 +73,7 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
 
 
 def share_with_interval(successes: int, n: int) -> str:
-    """'37/53 = 69.8% (56.4–80.5%)': the count, the share with one decimal, its 95 % interval."""
+    """'37/53 = 69.8% (56.5%–80.5%)': the count, the share with one decimal, its 95 % interval."""
     low, high = wilson_interval(successes, n)
     return f"{successes}/{n} = {successes / max(n, 1):.1%} ({low:.1%}–{high:.1%})"
 

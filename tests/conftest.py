@@ -18,15 +18,15 @@ os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", tempfile.gettempdir())
 RUN_TMP = tempfile.mkdtemp(prefix="mnist-mlp-tests-")
 os.environ["TMPDIR"] = tempfile.tempdir = RUN_TMP
 
-
-def pytest_unconfigure(config):
-    shutil.rmtree(RUN_TMP, ignore_errors=True)
-
 from mnist_mlp.data import MnistError, load_mnist, resolve_root  # noqa: E402
 from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(RUN_TMP, ignore_errors=True)
 
 
 # On a developer's machine a missing MNIST is downloaded (torchvision) into ./data; in CI nothing
