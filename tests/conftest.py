@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # tests of the benchmarks' own functions import them
 
 # The run's temporary files in one folder, removed when the run ends. gradio_client leaves an empty
 # /tmp/<40 hex digits> folder behind for every file it downloads (364 a run, measured), and the apps

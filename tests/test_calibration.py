@@ -1,14 +1,9 @@
 """How well the top probability is calibrated (`benchmarks/unsure_rule.py`): a temperature fitted by
 likelihood, and the expected calibration error; and the scores of distance to the training digits."""
-import sys
-
 import numpy as np
 
-from conftest import ROOT
 from mnist_mlp.inference import softmax
-
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from unsure_rule import FeatureDistances, calibration_error, fitted_temperature  # noqa: E402
+from unsure_rule import FeatureDistances, calibration_error, fitted_temperature
 
 
 def sampled_labels(probabilities: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -13,11 +13,10 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from real_handwriting import share_with_interval, wilson_interval  # noqa: E402
 from mnist_mlp.inference import Predictor
 from mnist_mlp.preprocess import open_image, to_mnist
 from mnist_mlp.weights import DEFAULT_WEIGHTS
+from real_handwriting import share_with_interval, wilson_interval
 
 WEIGHTS = DEFAULT_WEIGHTS.parent
 
