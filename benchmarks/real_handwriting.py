@@ -94,7 +94,7 @@ def report(name: str, predictions, labels) -> dict:
                "unsure_wrong": int(unsure[~right].sum()), "unsure_right": int(unsure[right].sum())}
     # Counts and one decimal: 37 of 53 wrong answers is 69.8 %, which ".0%" printed as 70 %.
     # Each share with its 95 % interval: issue #13's 70 % and 5 % are goals for shares of few answers.
-    print(f"  {name:6s} accuracy {right.mean():.2%} ({figures['right']}/{len(right)}); not sure on "
+    print(f"  {name:6s} accuracy {figures['accuracy']:.2%} ({figures['right']}/{len(right)}); not sure on "
           f"{share_with_interval(figures['unsure_wrong'], figures['wrong'])} of wrong, "
           f"{share_with_interval(figures['unsure_right'], figures['right'])} of right")
     print(f"         wrong by true digit {by_digit(~right)}")
