@@ -71,6 +71,12 @@ def main(argv=None):
     p.add_argument("--logit-norm", type=float, metavar="TAU",
                    help="LogitNorm: the losses see each image's logits scaled to length 1/TAU, so training "
                         "cannot grow them to be sure (0: off)")
+    p.add_argument("--abstain-payoff", type=float, metavar="O",
+                   help="Deep Gamblers: train with an 11th output, abstain, and the loss -log(p(label) + "
+                        "p(abstain) / O) (1 < O < 10; 0: off); the weights written have the ten digits' outputs")
+    p.add_argument("--adversarial-step", type=float, metavar="EPS",
+                   help="half the digits of each batch moved EPS along the sign of their loss's gradient "
+                        "(FGSM; 0: off)")
     p.add_argument("--init", dest="init_weights", metavar="PATH",
                    help="start from this weights file instead of random weights (a fine-tune)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",

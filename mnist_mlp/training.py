@@ -75,7 +75,7 @@ def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
     for start in range(0, len(images), batch_size):
         chunk = images[start:start + batch_size].to(device)
         chunk = chunk.float() / 255 if chunk.dtype == torch.uint8 else chunk.float()
-        predictions.append(model(chunk).argmax(1).cpu())
+        predictions.append(model(chunk)[:, :10].argmax(1).cpu())  # (not an abstain output in training)
     model.train(was_training)
     predicted = torch.cat(predictions)
     return (predicted == labels).float().mean().item(), predicted
@@ -237,6 +237,8 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
+    if config.abstain_payoff:
+        add_abstain_output(model)
     model = model.to(device)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     optimizer_class = {"sgd": torch.optim.SGD, "adamw": torch.optim.AdamW, "adam": torch.optim.Adam}[config.optimizer]
@@ -270,6 +272,58 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
                augment=AugmentConfig() if config.augment else None, variants=variants, styles_table=styles_table,
                teachers=teachers, outliers=outliers)
+
+
+# Where the abstain output starts: it is off (a logit of -2 beside the digits'), its weights zero, so the
+# first steps of a fine-tune read as the network it starts from (nineteenth session's runs).
+ABSTAIN_BIAS = -2.0
+
+
+def add_abstain_output(model: MLP) -> None:
+    """Deep Gamblers (Liu et al. 2019): an 11th output, "abstain", after the ten digits' (for
+    TrainConfig.abstain_payoff; `digits_only` takes it off when training ends)."""
+    last = model.layers[-1]
+    wider = torch.nn.Linear(last.in_features, 11)
+    with torch.no_grad():
+        wider.weight.zero_()
+        wider.weight[:10] = last.weight
+        wider.bias.fill_(ABSTAIN_BIAS)
+        wider.bias[:10] = last.bias
+    model.layers[-1] = wider
+
+
+def digits_only(model: MLP) -> MLP:
+    """The model with its output layer back to the ten digits' rows (the abstain output of
+    `add_abstain_output` is a way of training; the app reads the digits)."""
+    last = model.layers[-1]
+    if last.out_features != 10:
+        ten = torch.nn.Linear(last.in_features, 10)
+        with torch.no_grad():
+            ten.weight.copy_(last.weight[:10])
+            ten.bias.copy_(last.bias[:10])
+        model.layers[-1] = ten
+    return model
+
+
+def gamblers_loss(logits: torch.Tensor, labels: torch.Tensor, payoff: float) -> torch.Tensor:
+    """Deep Gamblers' loss: -log(p(label) + p(abstain) / payoff), softmax over the 11 outputs. A
+    network unsure of a digit can bet on abstaining instead; the lower the payoff, the readier."""
+    p = F.softmax(logits, 1)
+    return -torch.log(p[torch.arange(len(labels)), labels] + p[:, 10] / payoff + 1e-12).mean()
+
+
+def adversarial_half(run: "Run", x: torch.Tensor, labels: torch.Tensor, step: float) -> torch.Tensor:
+    """`x` with a random half of its images replaced by their FGSM step (Goodfellow et al. 2015):
+    moved by `step` · the sign of the gradient that raises their label's cross-entropy, kept in
+    [0, 1]. A network trained on those is said to be less sure off its training data."""
+    clean = x.detach().requires_grad_(True)
+    loss = F.cross_entropy(run.net(clean).float()[:, :10], labels)
+    grad, = torch.autograd.grad(loss, clean)
+    stepped = (clean + step * grad.sign()).clamp(0, 1).detach()
+    half = torch.rand(len(x), generator=run.augment_gen) < 0.5
+    out = x.detach().clone()
+    out[half] = stepped[half]
+    return out
 
 
 def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
@@ -310,6 +364,9 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
                 picked = augment_batch(picked, run.augment, run.augment_gen)
             x = torch.cat([x, picked])
         x = x.to(run.device)
+        if config.adversarial_step:  # the digits only, not the drawings that are not digits
+            x = torch.cat([adversarial_half(run, x[:digits], labels.to(run.device), config.adversarial_step),
+                           x[digits:]])
 
         def batch_loss() -> torch.Tensor:
             with autocast:
@@ -323,13 +380,17 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
                                               reduction="none") for y in (labels, other_labels))
                 own_weight = own_share.to(run.device)
                 loss = (own_weight * own + (1 - own_weight) * other).mean()
+            elif config.abstain_payoff:
+                loss = gamblers_loss(logits, labels.to(run.device), config.abstain_payoff)
             else:
                 loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
             if run.teachers:
                 share = config.distill_share
                 loss = (1 - share) * loss + share * distillation_loss(logits, x[:digits], run.teachers,
                                                                       config.distill_temperature)
-            if run.outliers is not None:  # cross-entropy to the uniform distribution over the ten digits
+            if run.outliers is not None and config.abstain_payoff:  # they learn the abstain output
+                loss = loss - config.outlier_weight * F.log_softmax(all_logits[digits:], 1)[:, 10].mean()
+            elif run.outliers is not None:  # cross-entropy to the uniform distribution over the ten digits
                 loss = loss - config.outlier_weight * F.log_softmax(all_logits[digits:], 1).mean()
             return loss
 
@@ -373,7 +434,7 @@ def train(config: TrainConfig, on_progress: Callable[[Progress], None] | None = 
         if train_epoch(run, on_progress, cancel, report_every):
             break
     run.model.eval()
-    return TrainResult(model=run.model.cpu(), config=config, test_accuracy=run.accuracy, epochs_run=run.epoch,
+    return TrainResult(model=digits_only(run.model).cpu(), config=config, test_accuracy=run.accuracy, epochs_run=run.epoch,
                        seconds=time.perf_counter() - run.start, train_samples=len(run.images),
                        data_sha256=run.train_split.sha256, history=run.history, test_predictions=run.predicted)
 

@@ -10,8 +10,9 @@ import torch
 from conftest import ROOT, python_env
 from mnist_mlp.data import Split
 from mnist_mlp.model import MLP
-from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, cut_batch, evaluate, mix_batch, setup,
-                                 logit_norm, sharpness_aware_gradient, train, train_epoch)
+from mnist_mlp.training import (Progress, TrainConfig, TrainingCancelled, adversarial_half, cut_batch, digits_only,
+                                 evaluate, gamblers_loss, mix_batch, setup, logit_norm, sharpness_aware_gradient, train,
+                                 train_epoch)
 from mnist_mlp.weights import load_weights, make_card, save_weights
 
 
@@ -61,7 +62,10 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(mixup=0.2, cutmix=0.2), dict(sam=-0.1), dict(sam=True), dict(sam=2.0),
                                  dict(logit_norm=-0.04), dict(logit_norm=True), dict(logit_norm=2.0),
                                  dict(more_nines=1), dict(more_kinds=1), dict(even_more_kinds=1),
-                                 dict(init_weights="")])
+                                 dict(init_weights=""), dict(abstain_payoff=1.0, init_weights="w.safetensors"),
+                                 dict(abstain_payoff=10.0, init_weights="w.safetensors"), dict(abstain_payoff=True),
+                                 dict(abstain_payoff=3.0), dict(abstain_payoff=3.0, mixup=0.2, init_weights="w.safetensors"),
+                                 dict(adversarial_step=1.0), dict(adversarial_step=-0.01), dict(adversarial_step=True)])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -275,3 +279,71 @@ def test_a_run_with_outliers_learns_the_digits_and_to_be_unsure_of_what_is_not_o
             return model(others).softmax(1).amax(1).median().item()
 
     assert median_top_probability(exposed.model) < 0.5 < median_top_probability(plain.model)
+
+
+def test_the_gamblers_loss_is_minus_log_of_the_label_plus_the_abstain_bet_over_the_payoff():
+    logits = torch.tensor([[2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+                           [0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5]])
+    labels = torch.tensor([0, 7])
+    p = logits.softmax(1)
+    expected = -torch.log(torch.stack([p[0, 0] + p[0, 10] / 3, p[1, 7] + p[1, 10] / 3])).mean()
+    assert gamblers_loss(logits, labels, 3.0).item() == pytest.approx(expected.item(), rel=1e-6)
+    # A wrong answer costs less when the network bets on abstaining, and the more, the higher the payoff.
+    unsure = logits.clone()
+    unsure[1, 10] = 3.0
+    assert gamblers_loss(unsure, labels, 3.0) < gamblers_loss(logits, labels, 3.0)
+    assert gamblers_loss(unsure, labels, 5.0) > gamblers_loss(unsure, labels, 2.0)
+
+
+def test_an_abstain_fine_tune_learns_to_abstain_on_what_is_not_a_digit_and_saves_the_ten_digits(
+        tmp_path, mnist_train, mnist_test):
+    """abstain_payoff: the fine-tune trains an 11th output that the drawings that are not digits learn,
+    so it is higher on unseen ones than on MNIST's digits; the network it returns (and the file it
+    writes) has the ten digits' outputs only, and still reads the digits."""
+    from mnist_mlp.outliers import outlier_images
+
+    config = dict(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    first = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    path = save_weights(first.model, make_card(first.model, first, command="test"), tmp_path / "start.safetensors")
+    tune = TrainConfig(**{**config, "lr": 1e-3}, dropout=first.model.dropout, outliers=0.3, abstain_payoff=3.0,
+                       init_weights=str(path)).validate()
+    run = setup(tune, mnist_train, mnist_test)
+    assert run.model.layers[-1].out_features == 11
+    train_epoch(run)
+    others = torch.from_numpy(outlier_images(300, seed=999)).float() / 255
+    with torch.no_grad():
+        run.model.eval()
+        abstain_on_others = run.model(others).softmax(1)[:, 10].median().item()
+        abstain_on_digits = run.model(mnist_test.images[:300].float() / 255).softmax(1)[:, 10].median().item()
+    assert abstain_on_others > 0.5 > 0.1 > abstain_on_digits
+    assert run.accuracy >= first.test_accuracy - 0.02  # it keeps reading the digits
+    ten = digits_only(run.model)
+    assert ten.layers[-1].out_features == 10 and evaluate(ten, mnist_test.images, mnist_test.labels)[0] == run.accuracy
+    result = train(tune, train_split=mnist_train, test_split=mnist_test)
+    assert result.model.layers[-1].out_features == 10 and result.test_accuracy >= first.test_accuracy - 0.02
+    saved = save_weights(result.model, make_card(result.model, result, command="test"), tmp_path / "tuned.safetensors")
+    assert load_weights(saved)[0].architecture()["classes"] == 10
+
+
+def test_the_adversarial_step_moves_half_the_images_one_signed_step_up_their_loss():
+    torch.manual_seed(0)
+    model = MLP((32,), dropout=0.0)
+    x, y = torch.rand(400, 28, 28) * 0.9 + 0.05, torch.randint(0, 10, (400,))
+    run = type("Run", (), {"net": model, "augment_gen": torch.Generator().manual_seed(1)})()
+    out = adversarial_half(run, x, y, 0.04)
+    moved = (out != x).flatten(1).any(1)
+    assert 150 < moved.sum() < 250  # about half
+    clean = x.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(model(clean), y).backward()
+    assert torch.allclose(out[moved], (x + 0.04 * clean.grad.sign()).clamp(0, 1)[moved])
+    with torch.no_grad():
+        loss = torch.nn.functional.cross_entropy(model(out[moved]), y[moved])
+        assert loss > torch.nn.functional.cross_entropy(model(x[moved]), y[moved])
+
+
+def test_a_run_with_adversarial_steps_still_learns_the_digits_and_differs_from_one_without(mnist_train, mnist_test):
+    config = dict(hidden=(128,), epochs=1, limit_train=5000, batch_size=64, lr=4e-3, threads=1)
+    plain = train(TrainConfig(**config), train_split=mnist_train, test_split=mnist_test)
+    stepped = train(TrainConfig(**config, adversarial_step=0.02), train_split=mnist_train, test_split=mnist_test)
+    assert stepped.test_accuracy >= 0.85
+    assert not torch.equal(stepped.model.layers[0].weight, plain.model.layers[0].weight)
