@@ -88,5 +88,7 @@ def average_files(members: list[tuple[str, float]], data_dir=None) -> tuple[MLP,
                      averaged_from=[{"weights": str(path), "weight": weight,
                                      **{k: card[k] for k in MEMBER_FIELDS if k in card}}
                                     for (path, weight), (_, card) in zip(members, loaded)])
+    # Which units are whose: the file stores the block-diagonal layers as their blocks (weights.py).
+    card["architecture"]["members"] = [list(model.hidden) for model, _ in loaded]
     return merged, card
 

@@ -124,3 +124,42 @@ def test_train_py_preset_best_trains_nothing_so_a_training_flag_is_refused(tmp_p
     proc = run_train_py("--epochs", "3", "--out", str(tmp_path / "x.safetensors"))
     assert proc.returncode == 2 and "averaging trains nothing, so --epochs has no effect" in proc.stderr
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_an_average_is_stored_as_its_diagonal_blocks_and_read_back_as_the_one_mlp(tmp_path, mnist_root):
+    """The later hidden layers of an average are zero outside their members' blocks: the file keeps
+    the blocks only (its card names the members' sizes) and reading puts the zeros back; a copy is
+    stored the same way; a card whose members do not add up, or weights outside the blocks, are refused."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    from mnist_mlp.weights import CARD_KEY, WeightsError, copy_weights
+
+    networks = [trained_looking((40, 30), 0), trained_looking((24, 50), 1)]
+    files = [save_weights(m, make_card(m, command="t"), tmp_path / f"m{i}.safetensors") for i, m in enumerate(networks)]
+    out = tmp_path / "avg.safetensors"
+    proc = run_train_py("--average", str(files[0]), "--average", str(files[1]), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with safe_open(str(out), "numpy") as f:
+        stored = {name: tuple(f.get_slice(name).get_shape()) for name in f.keys()}
+    assert stored["layers.3.weight.block0"] == (30, 40) and stored["layers.3.weight.block1"] == (50, 24)
+    assert "layers.3.weight" not in stored and stored["layers.0.weight"] == (64, 784)
+    arrays, card = read_weights(out)
+    assert card["architecture"]["members"] == [[40, 30], [24, 50]]
+    dense = average_mlps(networks).state_dict()
+    assert set(arrays) == set(dense) and all(np.allclose(arrays[k], dense[k].numpy()) for k in arrays)
+    assert out.stat().st_size < sum(v.numel() * 4 for v in dense.values())  # the zeros are not stored
+    copied = copy_weights(out, tmp_path / "copy.safetensors")
+    assert copied.stat().st_size == out.stat().st_size
+    assert all(np.array_equal(read_weights(copied)[0][k], arrays[k]) for k in arrays)
+
+    odd = json.loads(json.dumps(card))
+    odd["architecture"]["members"] = [[40, 30], [24, 49]]
+    save_file(dict(arrays), str(tmp_path / "odd.safetensors"), metadata={CARD_KEY: json.dumps(odd)})
+    with pytest.raises(WeightsError, match="odd.safetensors: its card does not describe a usable MLP .*members"):
+        read_weights(tmp_path / "odd.safetensors")
+    tuned = {k: v.copy() for k, v in arrays.items()}
+    tuned["layers.3.weight"][0, -1] = 0.01  # a fine-tune fills the zeros: no longer an average
+    with pytest.raises(WeightsError, match="weights outside their diagonal blocks"):
+        save_weights(tuned, card, tmp_path / "tuned.safetensors")
+    assert not (tmp_path / "tuned.safetensors").exists()
