@@ -128,3 +128,15 @@ def test_about_says_when_the_loss_saw_normalised_logits():
     assert "LogitNorm" not in about_markdown(card)
     card = {**card, "config": {**card["config"], "logit_norm": 0.04}}
     assert "logits scaled to length 25 (LogitNorm)" in about_markdown(card)
+
+
+def test_about_names_the_abstain_output_and_the_adversarial_steps():
+    from mnist_mlp.config import config_from_preset
+    from mnist_mlp.ui.about import training_words
+
+    abstain, adversarial = (training_words(config_from_preset(name).as_dict()) for name in ("abstain", "adversarial"))
+    assert "an 11th output, \"abstain\", on which the loss lets it bet at payoff 3 instead of naming a digit" in abstain
+    assert "FGSM" not in abstain and "Deep Gamblers" not in adversarial
+    assert "half the digits of each batch moved 0.02 towards a higher loss (FGSM adversarial training)" in adversarial
+    assert "learnt as \"no digit more likely than another\" and as abstaining (outlier exposure)" in abstain
+    assert "learnt as \"no digit more likely than another\" (outlier exposure)" in adversarial

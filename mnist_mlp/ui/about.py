@@ -59,9 +59,17 @@ def training_words(config: dict) -> str:
         words.append(f", {share:.0%} of each batch blended with other images of it (mixup)")
     if share := _share(config, "cutmix"):
         words.append(f", {share:.0%} of each batch cut and joined with other images of it (CutMix)")
+    payoff = _share(config, "abstain_payoff")
     if share := _share(config, "outliers"):
         words.append(f", and {share:g} drawings that are not digits (letters, stars, doodles) per digit, "
-                     "learnt as \"no digit more likely than another\" (outlier exposure)")
+                     "learnt as \"no digit more likely than another\"" + (" and as abstaining" if payoff else "")
+                     + " (outlier exposure)")
+    if payoff:
+        words.append(f", with an 11th output, \"abstain\", on which the loss lets it bet at payoff {payoff:g} "
+                     "instead of naming a digit (Deep Gamblers; the saved network has the ten digits' outputs)")
+    if step := _share(config, "adversarial_step"):
+        words.append(f", half the digits of each batch moved {step:g} towards a higher loss (FGSM adversarial "
+                     "training)")
     if radius := _share(config, "sam"):
         words.append(f", each step's gradient taken {radius:g} away where the loss rises fastest "
                      "(sharpness-aware minimisation)")
