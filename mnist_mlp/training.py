@@ -75,7 +75,7 @@ def evaluate(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor,
     for start in range(0, len(images), batch_size):
         chunk = images[start:start + batch_size].to(device)
         chunk = chunk.float() / 255 if chunk.dtype == torch.uint8 else chunk.float()
-        predictions.append(model(chunk)[:, :10].argmax(1).cpu())  # (not an abstain output in training)
+        predictions.append(model(chunk)[:, :10].argmax(1).cpu())  # the digits (not an abstain output)
     model.train(was_training)
     predicted = torch.cat(predictions)
     return (predicted == labels).float().mean().item(), predicted

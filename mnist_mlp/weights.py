@@ -239,8 +239,8 @@ def _check_shapes(path: Path, arch: dict, found: dict[str, tuple]) -> None:
     for i, (a, b) in enumerate(zip(widths, widths[1:])):  # MLP.layers: Linear, act, Dropout, …, Linear
         expected[f"layers.{3 * i}.weight"] = (b, a)
         expected[f"layers.{3 * i}.bias"] = (b,)
-    for name, shapes in _block_layers(arch["hidden"], arch.get("members") or []).items():
-        if arch.get("members"):
+    if arch.get("members"):  # an average: its block-diagonal layers are stored as their blocks
+        for name, shapes in _block_layers(arch["hidden"], arch["members"]).items():
             del expected[name]
             expected.update({f"{name}.block{j}": shape for j, shape in enumerate(shapes)})
     if expected != found:
