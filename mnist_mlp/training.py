@@ -317,7 +317,7 @@ def adversarial_half(run: "Run", x: torch.Tensor, labels: torch.Tensor, step: fl
     moved by `step` · the sign of the gradient that raises their label's cross-entropy, kept in
     [0, 1]. A network trained on those is said to be less sure off its training data."""
     clean = x.detach().requires_grad_(True)
-    loss = F.cross_entropy(run.net(clean).float()[:, :10], labels)
+    loss = F.cross_entropy(run.net(clean).float()[:, :10], labels)  # the network as it trains: dropout on
     grad, = torch.autograd.grad(loss, clean)
     stepped = (clean + step * grad.sign()).clamp(0, 1).detach()
     half = torch.rand(len(x), generator=run.augment_gen) < 0.5

@@ -298,8 +298,8 @@ def test_the_gamblers_loss_is_minus_log_of_the_label_plus_the_abstain_bet_over_t
 def test_an_abstain_fine_tune_bets_on_abstaining_where_it_errs_and_saves_the_ten_digits(
         tmp_path, mnist_train, mnist_test):
     """abstain_payoff: the fine-tune trains an 11th output, higher on the test digits it misreads than
-    on those it reads; drawings that are not digits still learn "no digit more likely than another"
-    over the ten digits, which the app reads. The network it returns (and the file it writes) has
+    on those it reads; drawings that are not digits learn it too, and still "no digit more likely than
+    another" over the ten digits, which the app reads. The network it returns (and the file it writes) has
     the ten digits' outputs only, and still reads the digits."""
     from mnist_mlp.outliers import outlier_images
 
