@@ -195,23 +195,31 @@ def _checked_card(path: Path, text: str) -> dict:
     return card
 
 
-def _block_layers(hidden, members) -> dict[str, list[tuple[int, int]]]:
-    """{weight name: its diagonal blocks' shapes} for the hidden-to-hidden layers of an average whose
-    members have the hidden sizes `members` (the first layer reads the pixels, shared by all; the
-    output layer adds every member's logits: both are dense)."""
-    return {f"layers.{3 * i}.weight": [(m[i], m[i - 1]) for m in members] for i in range(1, len(hidden))}
+def _block_layers(hidden, members) -> dict[str, list[tuple[slice, slice]]]:
+    """{weight name: (rows, columns) of each diagonal block} for the hidden-to-hidden layers of an
+    average whose members have the hidden sizes `members` (the first layer reads the pixels, shared by
+    all; the output layer adds every member's logits: both are dense)."""
+    layers = {}
+    for i in range(1, len(hidden)):
+        rows = np.cumsum([0] + [m[i] for m in members]).tolist()
+        cols = np.cumsum([0] + [m[i - 1] for m in members]).tolist()
+        layers[f"layers.{3 * i}.weight"] = [(slice(r0, r1), slice(c0, c1))
+                                             for r0, r1, c0, c1 in zip(rows, rows[1:], cols, cols[1:])]
+    return layers
+
+
+def _block_shape(block: tuple[slice, slice]) -> tuple[int, int]:
+    return block[0].stop - block[0].start, block[1].stop - block[1].start
 
 
 def _split_blocks(arrays: dict, hidden, members, path) -> dict:
     """The arrays with each block-diagonal layer replaced by its diagonal blocks (save_weights)."""
     out = dict(arrays)
-    for name, shapes in _block_layers(hidden, members).items():
+    for name, blocks in _block_layers(hidden, members).items():
         rest = out.pop(name).copy()  # what lies outside the blocks must be zeros
-        row = col = 0
-        for j, (rows, cols) in enumerate(shapes):
-            out[f"{name}.block{j}"] = rest[row:row + rows, col:col + cols].copy()
-            rest[row:row + rows, col:col + cols] = 0
-            row, col = row + rows, col + cols
+        for j, block in enumerate(blocks):
+            out[f"{name}.block{j}"] = rest[block].copy()
+            rest[block] = 0
         if rest.any():
             raise WeightsError(f"{path}: the card names the members of an average, but {name} has weights "
                                "outside their diagonal blocks (a fine-tuned average is a plain MLP: save it "
@@ -222,12 +230,11 @@ def _split_blocks(arrays: dict, hidden, members, path) -> dict:
 def _join_blocks(arrays: dict, hidden, members) -> dict:
     """The dense arrays of an average stored as diagonal blocks: zeros outside them (read_weights)."""
     out = dict(arrays)
-    for name, shapes in _block_layers(hidden, members).items():
-        dense = np.zeros((sum(r for r, _ in shapes), sum(c for _, c in shapes)), np.float32)
-        row = col = 0
-        for j, (rows, cols) in enumerate(shapes):
-            dense[row:row + rows, col:col + cols] = out.pop(f"{name}.block{j}")
-            row, col = row + rows, col + cols
+    for name, blocks in _block_layers(hidden, members).items():
+        rows, cols = blocks[-1][0].stop, blocks[-1][1].stop
+        dense = np.zeros((rows, cols), np.float32)
+        for j, block in enumerate(blocks):
+            dense[block] = out.pop(f"{name}.block{j}")
         out[name] = dense
     return out
 
@@ -240,9 +247,9 @@ def _check_shapes(path: Path, arch: dict, found: dict[str, tuple]) -> None:
         expected[f"layers.{3 * i}.weight"] = (b, a)
         expected[f"layers.{3 * i}.bias"] = (b,)
     if arch.get("members"):  # an average: its block-diagonal layers are stored as their blocks
-        for name, shapes in _block_layers(arch["hidden"], arch["members"]).items():
+        for name, blocks in _block_layers(arch["hidden"], arch["members"]).items():
             del expected[name]
-            expected.update({f"{name}.block{j}": shape for j, shape in enumerate(shapes)})
+            expected.update({f"{name}.block{j}": _block_shape(block) for j, block in enumerate(blocks)})
     if expected != found:
         missing = sorted(set(expected) - set(found))
         unexpected = sorted(set(found) - set(expected))
