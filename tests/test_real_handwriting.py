@@ -24,19 +24,20 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured: the default, the average of the two
-# sharp_outliers networks, 97.2 / 96.8 %; those two 96.8 / 96.5 % and 97.3 / 96.7 %; the sharp pair
-# without the drawings that are not digits 96.8 / 97.2 % and 97.3 / 96.8 % (their average, the default
-# before, 97.2 / 97.5 %); the styles networks they all started from 95.7 / 94.5 % and 95.8 / 94.2 %;
-# MNIST-only 91.3 / 88.3 %), rounded down to the point or half point below.
-FLOOR = {"mnist_mlp.safetensors": {"thick": 0.97, "thin": 0.965},
-         "sharp_outliers_seed0.safetensors": {"thick": 0.965, "thin": 0.965},
-         "sharp_outliers_seed1.safetensors": {"thick": 0.97, "thin": 0.965},
-         "sharp_seed0.safetensors": {"thick": 0.965, "thin": 0.97},
+# What the shipped models read of these 600 (measured since the twenty-seventh session shrinks fat
+# strokes only to the top of MNIST's range: the default, the average of the two sharp_outliers networks,
+# 97.7 / 96.8 %; those two 97.2 / 96.5 % and 97.5 / 96.7 %; the sharp pair without the drawings that are
+# not digits 97.5 / 97.2 % and 97.3 / 96.8 %; the styles networks they all started from 95.8 / 94.5 % and
+# 96.3 / 94.2 %; MNIST-only 91.7 / 88.3 % — with fat strokes shrunk to the median, the thick pen's were
+# 97.2, 96.8, 97.3, 96.8, 97.3, 95.7, 95.8 and 91.3 %), rounded down to the point or half point below.
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.975, "thin": 0.965},
+         "sharp_outliers_seed0.safetensors": {"thick": 0.97, "thin": 0.965},
+         "sharp_outliers_seed1.safetensors": {"thick": 0.975, "thin": 0.965},
+         "sharp_seed0.safetensors": {"thick": 0.975, "thin": 0.97},
          "sharp_seed1.safetensors": {"thick": 0.97, "thin": 0.965},
          "styles_seed0.safetensors": {"thick": 0.955, "thin": 0.94},
-         "styles_seed1.safetensors": {"thick": 0.955, "thin": 0.94},
-         "mnist_only.safetensors": {"thick": 0.91, "thin": 0.88}}
+         "styles_seed1.safetensors": {"thick": 0.96, "thin": 0.94},
+         "mnist_only.safetensors": {"thick": 0.915, "thin": 0.88}}
 
 
 @pytest.fixture(scope="module")
