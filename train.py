@@ -77,6 +77,9 @@ def main(argv=None):
     p.add_argument("--adversarial-step", type=float, metavar="EPS",
                    help="half the digits of each batch moved EPS along the sign of their loss's gradient "
                         "(FGSM; 0: off)")
+    p.add_argument("--upweight-wrong", type=float, metavar="W",
+                   help="each training digit the network of --init reads wrong weighs W times as much in the "
+                        "loss (Just Train Twice; 1: off)")
     p.add_argument("--init", dest="init_weights", metavar="PATH",
                    help="start from this weights file instead of random weights (a fine-tune)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",

@@ -114,6 +114,7 @@ class Run:
     styles_table: dict  # the drawing function of each styled digit (styles.style_table)
     teachers: list[tuple[MLP, float]] = field(default_factory=list)  # (network, weight) to distil from
     outliers: torch.Tensor | None = None  # uint8 [M, 28, 28]: drawings that are not digits (outliers.py)
+    reference: MLP | None = None  # with upweight_wrong: the frozen network the fine-tune starts from
     start: float = field(default_factory=time.perf_counter)
     history: list[dict] = field(default_factory=list)
     accuracy: float = 0.0  # at the last test
@@ -234,6 +235,9 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
 
             raise WeightsError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
                                 f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
+    reference = None
+    if config.upweight_wrong != 1:  # a frozen copy of where the fine-tune starts (loading draws random
+        reference = load_network(config.init_weights).to(device).eval().requires_grad_(False)  # numbers too)
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
@@ -271,7 +275,7 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
                shuffle_gen=torch.Generator().manual_seed(config.seed),
                augment_gen=torch.Generator().manual_seed(config.seed * 1000 + 1 + rank),
                augment=AugmentConfig() if config.augment else None, variants=variants, styles_table=styles_table,
-               teachers=teachers, outliers=outliers)
+               teachers=teachers, outliers=outliers, reference=reference)
 
 
 # Where the abstain output starts: it is off (a logit of -2 beside the digits'), its weights zero, so the
@@ -352,6 +356,11 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
         if run.augment is not None:
             x = augment_batch(x, run.augment, run.augment_gen)
         labels = run.labels[index]
+        weights = None  # each digit's weight in the loss (upweight_wrong)
+        if run.reference is not None:
+            with torch.no_grad():
+                wrong = run.reference(x.to(run.device)).argmax(1) != labels.to(run.device)
+            weights = 1 + (config.upweight_wrong - 1) * wrong.float()
         blended = config.mixup > 0 or config.cutmix > 0  # (validate() refuses both at once)
         if blended:
             blend, blend_share = (mix_batch, config.mixup) if config.mixup > 0 else (cut_batch, config.cutmix)
@@ -382,6 +391,9 @@ def train_epoch(run: Run, on_progress: Callable[[Progress], None] | None = None,
                 loss = (own_weight * own + (1 - own_weight) * other).mean()
             elif config.abstain_payoff:
                 loss = gamblers_loss(logits, labels.to(run.device), config.abstain_payoff)
+            elif weights is not None:
+                loss = (weights * F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing,
+                                                  reduction="none")).mean()
             else:
                 loss = F.cross_entropy(logits, labels.to(run.device), label_smoothing=config.label_smoothing)
             if run.teachers:

@@ -140,3 +140,13 @@ def test_about_names_the_abstain_output_and_the_adversarial_steps():
     assert "half the digits of each batch moved 0.02 towards a higher loss (FGSM adversarial training)" in adversarial
     assert "learnt as \"no digit more likely than another\" and as abstaining (outlier exposure)" in abstain
     assert "learnt as \"no digit more likely than another\" (outlier exposure)" in adversarial
+
+
+def test_about_says_which_digits_weighed_more():
+    from mnist_mlp.config import config_from_preset
+    from mnist_mlp.ui.about import training_words
+
+    upweighted, plain = (training_words(config_from_preset(name).as_dict()) for name in ("upweighted", "sharp_outliers"))
+    assert ("each digit that the network it started from read wrong weighing 2 times as much in the loss "
+            "(Just Train Twice)") in upweighted
+    assert "Just Train Twice" not in plain

@@ -70,6 +70,9 @@ def training_words(config: dict) -> str:
     if step := _share(config, "adversarial_step"):
         words.append(f", half the digits of each batch moved {step:g} towards a higher loss (FGSM adversarial "
                      "training)")
+    if (up := _share(config, "upweight_wrong")) > 1:
+        words.append(f", each digit that the network it started from read wrong weighing {up:g} times as much in "
+                     "the loss (Just Train Twice)")
     if radius := _share(config, "sam"):
         words.append(f", each step's gradient taken {radius:g} away where the loss rises fastest "
                      "(sharpness-aware minimisation)")
