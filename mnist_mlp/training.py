@@ -6,6 +6,7 @@ Runs unchanged under `torchrun` (DistributedDataParallel: gloo on CPU, nccl on C
 """
 from __future__ import annotations
 
+import copy
 import math
 import os
 import threading
@@ -235,9 +236,9 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
 
             raise WeightsError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
                                 f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
-    reference = None
-    if config.upweight_wrong != 1:  # a frozen copy of where the fine-tune starts (loading draws random
-        reference = load_network(config.init_weights).to(device).eval().requires_grad_(False)  # numbers too)
+    reference = None  # with upweight_wrong, a frozen copy of where the fine-tune starts (validate() asks for one)
+    if config.upweight_wrong != 1:
+        reference = copy.deepcopy(init_model).to(device).eval().requires_grad_(False)
     torch.manual_seed(config.seed)
     n = len(train_split) if config.limit_train is None else min(config.limit_train, len(train_split))
     model = init_model if init_model is not None else MLP(config.hidden, config.activation, config.dropout)
