@@ -21,19 +21,21 @@ from .weights import DEFAULT_WEIGHTS, read_weights
 
 # Top probability under this → the app says "not sure" and names the runner-up. Set on MNIST test
 # (not on the Semeion writers) by `unsure_threshold`: the lowest of 0.6, 0.65, 0.7, … that puts the
-# note on 70 % of the default's wrong answers there. The default of the thirteenth session (it also
-# learnt from drawings that are not digits): 0.7, 70 % of them and 1.1 % of its right ones. The
-# defaults of the eighth to twelfth sessions: 0.75, 75 / 1.4 %; the seventh's: 0.7, 72 / 1.0 %; 0.6
-# until then.
+# note on 70 % of the default's wrong answers there. The default of the thirty-second session (its
+# networks also weighed the digits their start read wrong twice): 0.7, 74 % of its 66 and 1.4 % of its
+# right ones; the thirteenth session's (it also learnt from drawings that are not digits): 0.7, 70 /
+# 1.1 %; the eighth to twelfth sessions': 0.75, 75 / 1.4 %; the seventh's: 0.7, 72 / 1.0 %; 0.6 until
+# then.
 UNSURE_BELOW = 0.7
 UNSURE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)  # the thresholds the rule picks from
 UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong answers
 # Top probability under this → the app says the drawing does not look like a digit (and still names
 # its best guess). Set on MNIST test by `not_a_digit_threshold`: the highest of NOT_A_DIGIT_GRID under
 # which lie at most 1 in 1,000 of the default's right answers. Since the default learnt from drawings
-# that are not digits (outliers.py; thirteenth session): 0.35, under which lie 8 of its 9,933 right
-# answers, and 86 % of benchmarks/not_digits.py's canvases of the kinds it was shown, 24 % of its
-# unseen shapes (the "not sure" note is on 98 / 76 % of them).
+# that are not digits (outliers.py; thirteenth session): 0.35. For the thirty-second session's default,
+# 8 of its 9,934 right answers lie under it, and 82 % of benchmarks/not_digits.py's canvases of the
+# kinds it was shown, 22 % of its unseen shapes (the "not sure" note is on 98 / 78 % of them; the
+# thirteenth session's default: 8 of 9,933, 86 / 24 %, the note 98 / 75 %).
 NOT_A_DIGIT_BELOW = 0.35
 NOT_A_DIGIT_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 NOT_A_DIGIT_RIGHT_SHARE = 0.001

@@ -176,7 +176,9 @@ SHIPPED = {"styles_seed0.json": ("styles", {}),
            "sharp_seed1.json": ("sharp", {"init_weights": "weights/styles_seed1.safetensors", "seed": 101}),
            "sharp_outliers_seed0.json": ("sharp_outliers", {}),
            "sharp_outliers_seed1.json": ("sharp_outliers", {"init_weights": "weights/styles_seed1.safetensors",
-                                                            "seed": 101})}
+                                                            "seed": 101}),
+           "upweighted_seed102.json": ("upweighted", {}),
+           "upweighted_seed103.json": ("upweighted", {"init_weights": "weights/styles_seed1.safetensors", "seed": 103})}
 
 
 @pytest.mark.parametrize("card_name, preset, overrides", sorted((k, *v) for k, v in SHIPPED.items()))
