@@ -297,8 +297,8 @@ ADVERSARIAL = {**SHARP_OUTLIERS, "adversarial_step": 0.02}
 # "upweighted" (the shipped default's two networks since the thirty-second session): the sharp_outliers
 # fine-tune with each digit its starting network reads wrong weighing twice as much (Just Train Twice;
 # ~4.3 % of the digits, mostly style and re-drawn ones); this from styles_seed0 at seed 102, the same
-# with --init weights/styles_seed1.safetensors --seed 103 (~5 min each at one thread, two side by side,
-# after ~3 min drawing the variants). Measured (docs/history.md), the pair against the sharp_outliers
+# with --init weights/styles_seed1.safetensors --seed 103 (~4.6 min each at one thread, two side by side,
+# after ~6 min drawing the variants). Measured (docs/history.md), the pair against the sharp_outliers
 # pair it replaces: Semeion 97.11 / 96.55 % (96.92 / 95.98 %), MNIST 99.34 % (99.33 %), re-drawn MNIST
 # 98.55 % (98.55 %); at seeds 100 / 101 97.18 / 96.30 %, 99.34 %, 98.45 % (the sharp_outliers recipe at
 # seeds 102 / 103: 96.86 / 96.17 %). Of the two pairs, 102 / 103 ships on the rules set on MNIST and
