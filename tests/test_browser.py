@@ -81,12 +81,12 @@ def stays_uncovered(image, x, y, seconds=5.0):
     """Whether the point (x, y) shows `image` within `seconds`: what counts is what stays there (the
     download button that sat on a tile), not a moment's overlay while a busy host finishes an update
     (one run beside a training job saw the check fail once, and pass alone)."""
-    deadline = time.monotonic() + seconds
-    while not image.evaluate("(img, [x, y]) => document.elementFromPoint(x, y) === img", [x, y]):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
+    try:  # Playwright's own polling, as wait_for_label waits
+        image.page.wait_for_function("([img, x, y]) => document.elementFromPoint(x, y) === img",
+                                     arg=[image.element_handle(), x, y], timeout=seconds * 1000)
+        return True
+    except Exception:
+        return False
 
 
 def drag_strokes(page, paths):
