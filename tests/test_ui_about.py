@@ -9,6 +9,8 @@ from mnist_mlp.ui.plain import MEASURED_GAP
 from mnist_mlp.weights import DEFAULT_WEIGHTS, read_weights, save_weights
 
 MEMBER_ACCURACY = ("99.24%", "99.26%")  # the default's two networks on MNIST test, as their cards say
+UPWEIGHTED_WORDS = ("each digit that the network it started from read wrong weighing 2 times as much in the loss "
+                    "(Just Train Twice)")  # what About says of --upweight-wrong 2
 
 
 def test_about_follows_the_model_in_use(tmp_path):
@@ -55,8 +57,7 @@ def test_about_says_how_each_shipped_model_was_trained():
                 "crossed 7s with a round corner and 9s with a flat loop, " in text) == sharp, name
         assert (", and 0.1 drawings that are not digits (letters, stars, doodles) per digit, learnt as \"no digit "
                 "more likely than another\" (outlier exposure), " in text) == exposed, name
-        assert ("each digit that the network it started from read wrong weighing 2 times as much in the loss "
-                "(Just Train Twice)" in text) == upweighted, name
+        assert (UPWEIGHTED_WORDS in text) == upweighted, name
         assert "learning also" not in text, name
     default = said["mnist_mlp.safetensors"]
     for start, accuracy in ((0, MEMBER_ACCURACY[0]), (1, MEMBER_ACCURACY[1])):
@@ -152,6 +153,5 @@ def test_about_says_which_digits_weighed_more():
     from mnist_mlp.ui.about import training_words
 
     upweighted, plain = (training_words(config_from_preset(name).as_dict()) for name in ("upweighted", "sharp_outliers"))
-    assert ("each digit that the network it started from read wrong weighing 2 times as much in the loss "
-            "(Just Train Twice)") in upweighted
+    assert UPWEIGHTED_WORDS in upweighted
     assert "Just Train Twice" not in plain
