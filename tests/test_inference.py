@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from mnist_mlp.ensemble import average_mlps
-from mnist_mlp.inference import (NOT_A_DIGIT_BELOW, UNSURE_BELOW, NumpyMLP, Predictor, diagonal_blocks,
-                                 not_a_digit_threshold, unsure_threshold)
+from mnist_mlp.inference import (NOT_A_DIGIT_BELOW, ONE_PIXEL_SHIFTS, READ_SHIFTED_BELOW, UNSURE_BELOW, NumpyMLP,
+                                 Predictor, diagonal_blocks, not_a_digit_threshold, shifted, softmax,
+                                 unsure_threshold)
 from mnist_mlp.model import MLP
 from mnist_mlp.preprocess import to_mnist
 from mnist_mlp.synthetic_handwriting import draw_digit
@@ -102,6 +103,32 @@ def test_one_image_at_a_time_gives_the_batched_probabilities(predictor, mnist_te
     np.testing.assert_allclose(one_by_one.sum(1), 1, atol=1e-5)
 
 
+def test_shifted_moves_the_image_one_pixel_and_paper_comes_in():
+    image = np.zeros((1, 28, 28), np.float32)
+    image[0, 5, 7] = 1
+    image[0, 0, :] = 0.5  # the top row
+    up_right = shifted(image, 1, -1)
+    assert up_right[0, 4, 8] == 1 and up_right.sum() == 1  # the top row went out of the image
+    down_left = shifted(image, -1, 1)
+    assert down_left[0, 6, 6] == 1 and down_left[0, 0].sum() == 0
+    assert (down_left[0, 1, :27] == 0.5).all() and down_left[0, 1, 27] == 0  # paper came in on the right
+    assert len(set(ONE_PIXEL_SHIFTS)) == 8 and (0, 0) not in ONE_PIXEL_SHIFTS
+
+
+def test_a_digit_read_unsurely_is_read_again_at_its_eight_one_pixel_shifts(predictor, mnist_test):
+    images = mnist_test.images[:2000].numpy() / 255.0
+    network = predictor.network
+    plain_logits = network(images)
+    plain, read = softmax(plain_logits), predictor.probabilities(images)
+    sure = plain.max(axis=1) >= READ_SHIFTED_BELOW
+    assert sure.mean() > 0.8 and (~sure).sum() >= 20
+    np.testing.assert_allclose(read[sure], plain[sure], atol=1e-6)  # read once
+    unsure = images[~sure]
+    nine = [plain_logits[~sure]] + [network(shifted(unsure, dx, dy)) for dx, dy in ONE_PIXEL_SHIFTS]
+    np.testing.assert_allclose(read[~sure], softmax(np.mean(nine, axis=0)), atol=1e-5)
+    assert np.abs(read[~sure] - plain[~sure]).max() > 0.05  # and the other eight readings change something
+
+
 def test_the_unsure_rule_is_the_lowest_threshold_with_seventy_percent_of_the_wrong_answers_under_it():
     confidence = np.array([0.5, 0.62, 0.68, 0.72, 0.9, 0.99, 0.3])
     right = np.array([False, False, False, False, False, True, True])  # right answers do not count
@@ -134,9 +161,13 @@ def test_swap_changes_what_the_next_prediction_uses():
     first, second = MLP(hidden=(16,)).eval(), MLP(hidden=(32,)).eval()
     predictor = Predictor(arrays(first), {"name": "first", "architecture": first.architecture()})
     image = np.random.default_rng(0).random((1, 28, 28), dtype=np.float32)
-    with torch.no_grad():
-        expected_first = torch.softmax(first(torch.from_numpy(image)), 1).numpy()
-        expected_second = torch.softmax(second(torch.from_numpy(image)), 1).numpy()
+
+    def read_by_torch(model):  # an untrained network is unsure: the nine positions' logits averaged
+        positions = [image] + [shifted(image, dx, dy) for dx, dy in ONE_PIXEL_SHIFTS]
+        with torch.no_grad():
+            return torch.softmax(torch.stack([model(torch.from_numpy(x)) for x in positions]).mean(0), 1).numpy()
+
+    expected_first, expected_second = read_by_torch(first), read_by_torch(second)
     np.testing.assert_allclose(predictor.probabilities(image), expected_first, atol=1e-6)
     predictor.swap(arrays(second), {"name": "second", "architecture": second.architecture()})
     np.testing.assert_allclose(predictor.probabilities(image), expected_second, atol=1e-6)

@@ -24,23 +24,24 @@ SEMEION = Path(os.environ.get("SEMEION", ROOT.parent / "shared" / "handwriting" 
 RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
-# What the shipped models read of these 600 (measured since the twenty-seventh session shrinks fat
-# strokes only to the top of MNIST's range: the default, the average of the two upweighted networks,
-# 97.5 / 97.2 %; those two 97.5 / 96.8 % and 96.8 / 96.5 %; the sharp_outliers pair before them (the
-# default until the thirty-second session, averaged: 97.7 / 96.8 %) 97.2 / 96.5 % and 97.5 / 96.7 %; the
-# sharp pair without the drawings that are not digits 97.5 / 97.2 % and 97.3 / 96.8 %; the styles networks
-# they all started from 95.8 / 94.5 % and 96.3 / 94.2 %; MNIST-only 91.7 / 88.3 %), rounded down to the
-# point or half point below (strictly below where a reading falls on one).
-FLOOR = {"mnist_mlp.safetensors": {"thick": 0.97, "thin": 0.97},
-         "upweighted_seed102.safetensors": {"thick": 0.97, "thin": 0.965},
-         "upweighted_seed103.safetensors": {"thick": 0.965, "thin": 0.96},
+# What the shipped models read of these 600 as the app reads them since the thirty-fourth session (a
+# digit the network is under 95 % sure of read at nine positions, inference.READ_SHIFTED_BELOW; read once,
+# as before, in brackets): the default, the average of the two upweighted networks, 97.83 / 97.50 %
+# (97.50 / 97.17); those two 97.83 / 97.00 % (97.50 / 96.83) and 97.50 / 97.17 % (96.83 / 96.50); the
+# sharp_outliers pair before them 97.50 / 96.83 % and 97.67 / 97.33 %; the sharp pair without the
+# drawings that are not digits 97.67 / 97.67 % and 97.33 / 97.67 %; the styles networks they all started
+# from 95.83 / 93.83 % (95.83 / 94.50) and 96.00 / 94.67 %; MNIST-only 91.83 / 89.00 % — rounded down to
+# the point or half point below (strictly below where a reading falls on one).
+FLOOR = {"mnist_mlp.safetensors": {"thick": 0.975, "thin": 0.97},
+         "upweighted_seed102.safetensors": {"thick": 0.975, "thin": 0.965},
+         "upweighted_seed103.safetensors": {"thick": 0.97, "thin": 0.97},
          "sharp_outliers_seed0.safetensors": {"thick": 0.97, "thin": 0.965},
-         "sharp_outliers_seed1.safetensors": {"thick": 0.975, "thin": 0.965},
-         "sharp_seed0.safetensors": {"thick": 0.975, "thin": 0.97},
-         "sharp_seed1.safetensors": {"thick": 0.97, "thin": 0.965},
-         "styles_seed0.safetensors": {"thick": 0.955, "thin": 0.94},
-         "styles_seed1.safetensors": {"thick": 0.96, "thin": 0.94},
-         "mnist_only.safetensors": {"thick": 0.915, "thin": 0.88}}
+         "sharp_outliers_seed1.safetensors": {"thick": 0.975, "thin": 0.97},
+         "sharp_seed0.safetensors": {"thick": 0.975, "thin": 0.975},
+         "sharp_seed1.safetensors": {"thick": 0.97, "thin": 0.975},
+         "styles_seed0.safetensors": {"thick": 0.955, "thin": 0.935},
+         "styles_seed1.safetensors": {"thick": 0.955, "thin": 0.945},
+         "mnist_only.safetensors": {"thick": 0.915, "thin": 0.885}}
 
 
 @pytest.fixture(scope="module")

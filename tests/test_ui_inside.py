@@ -62,3 +62,13 @@ def test_upscale_makes_each_pixel_a_square_block():
     for y in range(8):
         for x in range(12):
             assert (big[y, x] == pixels[y // 4, x // 4]).all()
+
+
+def test_the_evidence_says_when_the_answer_averages_nine_readings(predictor, mnist_test):
+    from mnist_mlp.inference import READ_SHIFTED_BELOW, softmax
+    images = mnist_test.images[:500].numpy() / 255.0
+    plain = softmax(predictor.network(images)).max(axis=1)
+    unsure, sure = images[plain < READ_SHIFTED_BELOW][0], images[plain > 0.99][0]
+    logic = InsideLogic(predictor)
+    assert "eight more of the image moved one pixel" in logic.panel(Drawing(image28=unsure, blank=False), True)[3]
+    assert "moved one pixel" not in logic.panel(Drawing(image28=sure, blank=False), True)[3]

@@ -6,7 +6,7 @@ import gradio as gr
 from PIL import Image
 
 from ..config import is_number
-from ..inference import Predictor
+from ..inference import READ_SHIFTED_BELOW, Predictor
 from .pictures import pipeline_figure
 from .plain import MEASURED_GAP
 
@@ -137,7 +137,9 @@ def about_markdown(card: dict) -> str:
         "layer), specks are dropped, the stroke width is brought to MNIST's ~2–3 px, the digit is "
         "scaled so its longer side is 20 px (anti-aliased, keeping its shape), and it is placed in a "
         "28×28 field with its centre of mass at the centre. The **What the model sees** image on the "
-        "Draw tab is exactly the network's input.",
+        "Draw tab is exactly the network's input. When the network is under "
+        f"{READ_SHIFTED_BELOW:.0%} sure of it, it reads that image again moved one pixel each of the eight "
+        "ways and averages the nine readings: an answer that holds at one position only is less sure.",
         "",
         "**Why it matters, measured** (`benchmarks/handwriting_check.py`, 2,000 MNIST test digits re-drawn as "
         f"canvases at random size, place, pen and slant), the shipped model: {MEASURED_GAP}. The Draw tab's *Why the "

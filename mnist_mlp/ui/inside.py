@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from ..inference import Predictor, softmax
+from ..inference import READ_SHIFTED_BELOW, Predictor, softmax
 from .common import Drawing, Panel, lazy_panel, read_drawing, tile_gallery
 from .pictures import activation_grid, signed_image
 
@@ -53,8 +53,11 @@ class InsideLogic:
             cells = [f"unit {units[rank][0]} +{units[rank][1]:.2f}" if rank < len(units) else "" for units in towards]
             rows.append(f"| {rank + 1} | {cells[0]} | {cells[1]} |")
         last = len(inside.hidden)
+        shifts = ("" if probabilities[first] >= READ_SHIFTED_BELOW else
+                  f"\n\nUnder {READ_SHIFTED_BELOW:.0%} sure, so the answer above the canvas averages this reading "
+                  "with eight more of the image moved one pixel each way; the units here are this reading's.")
         return (f"**The evidence**: the units of hidden layer {last} that pushed most towards each digit "
-                "(activation × weight to its score)\n\n" + "\n".join(rows))
+                "(activation × weight to its score)\n\n" + "\n".join(rows) + shifts)
 
 
 def inside_panel(logic: InsideLogic, sketch, drawing) -> Panel:
