@@ -154,7 +154,7 @@ def main():
     results = {}
     for weights in args.weights:
         predictor = Predictor.load(weights)
-        logits = predictor.network(images)
+        logits = predictor.logits(images)  # as the app reads them
         temperature = fitted_temperature(logits, labels)
         temperatures = (temperature, *args.temperatures)
         answers = logits.argmax(axis=1)
@@ -175,7 +175,7 @@ def main():
         calibration = {"MNIST": (logits, labels)}
         for style, (canvas_images, canvas_labels) in semeion.items():
             style_images = np.stack([to_mnist(image) for image in canvas_images])
-            style_logits, style_labels = predictor.network(style_images), np.array(canvas_labels)
+            style_logits, style_labels = predictor.logits(style_images), np.array(canvas_labels)
             style_answers, style_scores = style_logits.argmax(axis=1), scores(style_logits, temperatures)
             if distances is not None:
                 style_scores |= distances.scores(last_hidden_features(predictor.network, style_images), style_answers)

@@ -30,7 +30,7 @@ def test_calibration_error_is_near_zero_for_honest_probabilities_and_large_for_o
 def test_the_shipped_model_is_underconfident_on_mnist_and_its_fitted_temperature_calibrates_it(predictor, mnist_test):
     # Label smoothing and the average of two networks leave the shipped top probability lower than
     # its accuracy (README, "The 'not sure' note"); a temperature under 1 fitted on MNIST test mends that.
-    logits = predictor.network(mnist_test.images.numpy() / 255.0)
+    logits = predictor.logits(mnist_test.images.numpy() / 255.0)
     labels = mnist_test.labels.numpy()
     temperature = fitted_temperature(logits, labels)
     assert temperature < 1
