@@ -54,7 +54,7 @@ class InsideLogic:
             rows.append(f"| {rank + 1} | {cells[0]} | {cells[1]} |")
         last = len(inside.hidden)
         shifts = ("" if probabilities[first] >= READ_SHIFTED_BELOW else
-                  f"\n\nUnder {READ_SHIFTED_BELOW:.0%} sure, so the answer above the canvas averages this reading "
+                  f"\n\nUnder {READ_SHIFTED_BELOW:.0%} sure, so the prediction shown averages this reading "
                   "with eight more of the image moved one pixel each way; the units here are this reading's.")
         return (f"**The evidence**: the units of hidden layer {last} that pushed most towards each digit "
                 "(activation × weight to its score)\n\n" + "\n".join(rows) + shifts)
