@@ -46,8 +46,8 @@ NOT_A_DIGIT_RIGHT_SHARE = 0.001
 # Semeion 97.11 / 96.55 → 97.18 / 96.42 % (thick / fine pen), the "not sure" note on 69.6 / 80.0 → 73.3 /
 # 78.9 % of the wrong answers and 5.1 / 5.5 → 4.6 / 5.5 % of the right ones, AUROC 0.941 / 0.947 → 0.948
 # / 0.952 (every digit read nine times: 0.957 / 0.955, the same note). Under 0.95 only: 13 % of MNIST's
-# test digits and 30 % of the Semeion canvases pay the eight more passes (bench_inference.py: p50 2.4
-# ms a canvas for those, 1.3 ms for the rest).
+# test digits and 30 % of the Semeion canvases pay the eight more passes (bench_inference.py: p50
+# 2.3–2.4 ms a canvas for those, 1.3 ms for the rest).
 READ_SHIFTED_BELOW = 0.95
 ONE_PIXEL_SHIFTS = tuple((dx, dy) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dx or dy)
 

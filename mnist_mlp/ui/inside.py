@@ -21,7 +21,8 @@ class InsideLogic:
 
     def inside_json(self, value) -> dict:
         """The API: {"layers": [{"size", "active", "top": [{"unit", "activation"}]}], "logits", "digit"}
-        or {"message"} for an empty or unreadable drawing."""
+        or {"message"} for an empty or unreadable drawing. The centred reading's: where the network is
+        unsure, `predict` averages it with eight shifted ones (inference.READ_SHIFTED_BELOW)."""
         drawing = read_drawing(value)
         if drawing.image28 is None:
             return {"message": drawing.message}
