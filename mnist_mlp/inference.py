@@ -24,9 +24,9 @@ from .weights import DEFAULT_WEIGHTS, read_weights
 # note on 70 % of the default's wrong answers there. The default as the app reads it since the
 # thirty-fourth session (READ_SHIFTED_BELOW): 0.7, 72 % of its 61 wrong answers and 1.4 % of its right
 # ones; the thirty-second session's (its networks also weighed the digits their start read wrong twice;
-# each digit read once): 0.7, 74 % of its 66 and 1.4 %; the thirteenth session's (it also learnt from drawings that are not digits): 0.7, 70 /
-# 1.1 %; the eighth to twelfth sessions': 0.75, 75 / 1.4 %; the seventh's: 0.7, 72 / 1.0 %; 0.6 until
-# then.
+# each digit read once): 0.7, 74 % of its 66 and 1.4 %; the thirteenth session's (it also learnt from
+# drawings that are not digits): 0.7, 70 / 1.1 %; the eighth to twelfth sessions': 0.75, 75 / 1.4 %; the
+# seventh's: 0.7, 72 / 1.0 %; 0.6 until then.
 UNSURE_BELOW = 0.7
 UNSURE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)  # the thresholds the rule picks from
 UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong answers
@@ -284,6 +284,12 @@ def shifted(images: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return padded[:, 1 - dy:29 - dy, 1 - dx:29 - dx]
 
 
+def read_at_nine_positions(logits: np.ndarray) -> np.ndarray:
+    """Which rows of [N, 10] plain-reading logits the app reads again at ONE_PIXEL_SHIFTS: those whose
+    top probability is under READ_SHIFTED_BELOW."""
+    return softmax(logits).max(axis=1) < READ_SHIFTED_BELOW
+
+
 def jittered_logits(network: "NumpyMLP", images: np.ndarray, plain_logits: np.ndarray) -> np.ndarray:
     """The mean of the logits of `images` as they are (`plain_logits`) and at ONE_PIXEL_SHIFTS."""
     moved = np.concatenate([shifted(images, dx, dy) for dx, dy in ONE_PIXEL_SHIFTS])
@@ -350,7 +356,7 @@ class Predictor:
         network = self._state[0]  # one read: a concurrent swap can't mix two models
         images = np.asarray(images, dtype=np.float32)
         logits = network(images)
-        unsure = softmax(logits).max(axis=1) < READ_SHIFTED_BELOW
+        unsure = read_at_nine_positions(logits)
         if unsure.any():
             logits[unsure] = jittered_logits(network, images[unsure], logits[unsure])
         return logits

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from ..inference import READ_SHIFTED_BELOW, Predictor, softmax
+from ..inference import READ_SHIFTED_BELOW, Predictor, read_at_nine_positions, softmax
 from .common import Drawing, Panel, lazy_panel, read_drawing, tile_gallery
 from .pictures import activation_grid, signed_image
 
@@ -54,7 +54,7 @@ class InsideLogic:
             cells = [f"unit {units[rank][0]} +{units[rank][1]:.2f}" if rank < len(units) else "" for units in towards]
             rows.append(f"| {rank + 1} | {cells[0]} | {cells[1]} |")
         last = len(inside.hidden)
-        shifts = ("" if probabilities[first] >= READ_SHIFTED_BELOW else
+        shifts = ("" if not read_at_nine_positions(inside.logits[None])[0] else
                   f"\n\nUnder {READ_SHIFTED_BELOW:.0%} sure, so the prediction shown averages this reading "
                   "with eight more of the image moved one pixel each way; the units here are this reading's.")
         return (f"**The evidence**: the units of hidden layer {last} that pushed most towards each digit "
