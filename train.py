@@ -82,6 +82,9 @@ def main(argv=None):
                         "loss (Just Train Twice; 1: off)")
     p.add_argument("--init", dest="init_weights", metavar="PATH",
                    help="start from this weights file instead of random weights (a fine-tune)")
+    p.add_argument("--deepen", type=int, metavar="N",
+                   help="with --init: N identity hidden layers, as wide as its last, before its output layer "
+                        "(the same function to start from; set --hidden to the deeper sizes)")
     p.add_argument("--teacher", action="append", type=teacher_arg, dest="teachers", metavar="PATH[:WEIGHT]",
                    help="a weights file to distil from (repeat for several, averaged by WEIGHT, default 1); "
                         "replaces the preset's teachers")

@@ -42,5 +42,25 @@ class MLP(nn.Module):
         return cls(hidden=arch["hidden"], activation=arch.get("activation", "relu"),
                    dropout=arch.get("dropout", 0.0))
 
+    def deepened(self, layers: int = 1) -> "MLP":
+        """This network with `layers` more hidden layers, as wide as its last, each an identity map
+        (bias 0) before the output layer: the same function, since a ReLU layer's outputs are ≥ 0 and
+        ReLU(I·h) = h. A fine-tune then trains the extra depth (`TrainConfig.deepen`)."""
+        if self.activation != "relu":
+            raise ValueError("only a ReLU network can be deepened by identity layers (ReLU(h) = h for h ≥ 0)")
+        deep = MLP(self.hidden + (self.hidden[-1],) * layers, self.activation, self.dropout)
+        old = [m for m in self.layers if isinstance(m, nn.Linear)]
+        new = [m for m in deep.layers if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for source, target in zip(old[:-1], new):
+                target.weight.copy_(source.weight)
+                target.bias.copy_(source.bias)
+            for target in new[len(old) - 1:-1]:
+                target.weight.copy_(torch.eye(self.hidden[-1]))
+                target.bias.zero_()
+            new[-1].weight.copy_(old[-1].weight)
+            new[-1].bias.copy_(old[-1].bias)
+        return deep.train(self.training)
+
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -229,12 +229,15 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     teachers = load_teachers(config, device)  # before seeding: building them draws random numbers
     if init_model is None and config.init_weights:  # (so does this)
         init_model = load_network(config.init_weights)
+        if config.deepen:
+            init_model = init_model.deepened(config.deepen)
         held = (init_model.hidden, init_model.activation, init_model.dropout)
         asked = (tuple(config.hidden), config.activation, float(config.dropout))
         if held != asked:  # else the card would describe another network
             from .weights import WeightsError
 
-            raise WeightsError(f"{config.init_weights} holds a {_shape(*held)} network; the run asks for "
+            deepened = f" deepened by {config.deepen} layer(s)" if config.deepen else ""
+            raise WeightsError(f"{config.init_weights}{deepened} holds a {_shape(*held)} network; the run asks for "
                                 f"{_shape(*asked)}: set the same hidden sizes, activation and dropout")
     reference = None  # with upweight_wrong, a frozen copy of where the fine-tune starts (validate() asks for one)
     if config.upweight_wrong != 1:

@@ -31,3 +31,19 @@ def test_architecture_round_trips_and_counts_parameters():
 def test_unknown_activation_is_refused():
     with pytest.raises(ValueError, match="activation"):
         MLP(activation="sigmoidish")
+
+
+def test_a_deepened_network_has_identity_layers_before_its_output_and_computes_the_same_logits():
+    model = MLP(hidden=(64, 32), dropout=0.2).eval()
+    x = torch.rand(50, 28, 28)
+    deep = model.deepened(2).eval()
+    assert deep.hidden == (64, 32, 32, 32) and deep.dropout == 0.2
+    assert torch.allclose(deep(x), model(x), atol=1e-6)
+    linear = [m for m in deep.layers if isinstance(m, torch.nn.Linear)]
+    old = [m for m in model.layers if isinstance(m, torch.nn.Linear)]
+    assert torch.equal(linear[0].weight, old[0].weight) and torch.equal(linear[1].weight, old[1].weight)
+    for identity in linear[2:4]:
+        assert torch.equal(identity.weight, torch.eye(32)) and not identity.bias.any()
+    assert torch.equal(linear[4].weight, old[2].weight) and torch.equal(linear[4].bias, old[2].bias)
+    with pytest.raises(ValueError, match="ReLU"):
+        MLP(hidden=(16,), activation="tanh").deepened()  # tanh(h) ≠ h: not the same function

@@ -69,7 +69,10 @@ def test_cancel_stops_within_a_batch(mnist_train, mnist_test):
                                  dict(upweight_wrong=2.0), dict(upweight_wrong=0.5, init_weights="w.safetensors"),
                                  dict(upweight_wrong=float("nan"), init_weights="w.safetensors"),
                                  dict(upweight_wrong=True, init_weights="w.safetensors"),
-                                 dict(upweight_wrong=2.0, mixup=0.2, init_weights="w.safetensors")])
+                                 dict(upweight_wrong=2.0, mixup=0.2, init_weights="w.safetensors"),
+                                 dict(deepen=1), dict(deepen=-1, init_weights="w.safetensors"),
+                                 dict(deepen=True, init_weights="w.safetensors"),
+                                 dict(deepen=5, init_weights="w.safetensors")])
 def test_invalid_configs_are_refused_before_anything_runs(bad):
     with pytest.raises(ValueError):
         TrainConfig(**bad).validate()
@@ -264,6 +267,16 @@ def test_a_run_can_start_from_a_weights_file(tmp_path, mnist_train, mnist_test):
     assert tuned.test_accuracy >= first.test_accuracy - 0.01 and scratch.test_accuracy < 0.5
     with pytest.raises(ValueError, match="start.safetensors holds a 784-128-10 relu"):
         setup(TrainConfig(**{**config, "hidden": (64,)}, init_weights=str(path)), mnist_train, mnist_test)
+    # deepen: the same network with an identity layer before its output, so the same answers to start
+    # from; the run must ask for the deeper shape
+    deep = setup(TrainConfig(**{**config, "hidden": (128, 128)}, init_weights=str(path), deepen=1),
+                 mnist_train, mnist_test)
+    images = mnist_test.images[:200].float() / 255
+    with torch.no_grad():
+        assert torch.allclose(deep.model.eval()(images), first.model.eval()(images), atol=1e-5)
+    assert deep.model.hidden == (128, 128)
+    with pytest.raises(ValueError, match="start.safetensors deepened by 1 layer"):
+        setup(TrainConfig(**config, init_weights=str(path), deepen=1), mnist_train, mnist_test)
 
 
 def test_a_run_with_outliers_learns_the_digits_and_to_be_unsure_of_what_is_not_one(mnist_train, mnist_test):
