@@ -1,7 +1,7 @@
 """Train the MNIST MLP and write its weights (safetensors + JSON card).
 
     python train.py                      # the shipped model (--preset best): the average of the two
-                                         # --preset upweighted networks, as one MLP
+                                         # --preset deepened networks, as one MLP
     python train.py --preset fast        # 98 % in seconds
     python train.py --average A.safetensors --average B.safetensors --out weights/avg.safetensors
     torchrun --nproc_per_node=2 train.py --preset fast --out weights/ddp.safetensors

@@ -22,7 +22,7 @@ def test_http_api_looks_inside_compares_and_reads_plainly(app_server, tmp_path):
     draw_digit(8, height=200, left=80, top=80).save(path)  # small, in a corner
     sketch = {"background": None, "layers": [], "composite": handle_file(str(path))}
     inside = client.predict(sketch, api_name="/inside")
-    assert inside["digit"] == 8 and [layer["size"] for layer in inside["layers"]] == [2400, 2400]
+    assert inside["digit"] == 8 and [layer["size"] for layer in inside["layers"]] == [2400, 2400, 2400]
     assert all(0 < layer["active"] < 2400 and len(layer["top"]) == 8 for layer in inside["layers"])
     assert len(inside["logits"]) == 10 and max(range(10), key=inside["logits"].__getitem__) == 8
     compared = client.predict(sketch, "mnist_mlp.safetensors", api_name="/compare")

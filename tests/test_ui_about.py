@@ -8,16 +8,17 @@ from mnist_mlp.ui.pictures import pipeline_figure
 from mnist_mlp.ui.plain import MEASURED_GAP
 from mnist_mlp.weights import DEFAULT_WEIGHTS, read_weights, save_weights
 
-MEMBER_ACCURACY = ("99.24%", "99.26%")  # the default's two networks on MNIST test, as their cards say
+MEMBER_ACCURACY = ("99.31%", "99.29%")  # the default's two networks on MNIST test, as their cards say
 UPWEIGHTED_WORDS = ("each digit that the network it started from read wrong weighing 2 times as much in the loss "
                     "(Just Train Twice)")  # what About says of --upweight-wrong 2
+DEEPER_WORDS = "made 1 layer deeper (an identity layer before its output: the same answers to start from)"
 
 
 def test_about_follows_the_model_in_use(tmp_path):
     arrays, card = read_weights(DEFAULT_WEIGHTS)
     predictor = Predictor(arrays, card, DEFAULT_WEIGHTS)
     about = AboutLogic(predictor)
-    assert "784 → 2400 → 2400 → 10" in about.markdown() and f"{card['test_accuracy']:.2%}" in about.markdown()
+    assert "784 → 2400 → 2400 → 2400 → 10" in about.markdown() and f"{card['test_accuracy']:.2%}" in about.markdown()
     assert MEASURED_GAP in about.markdown()  # its figures: test_preprocess.py measures them again
     assert "under 95% sure of it, it reads that image again moved one pixel" in about.markdown()
     other = tmp_path / "other.safetensors"
@@ -34,17 +35,20 @@ def test_pipeline_figure_shows_five_stages():
 
 def test_about_says_how_each_shipped_model_was_trained():
     """Each card says what its run did: the default is the average of two networks fine-tuned from
-    the styles networks (which re-drew their style digits every 4 epochs) with SAM, more kinds of
-    1, 4, 7 and 9, drawings that are not digits and the digits their start read wrong weighing twice,
-    and says so for each of them; the sharp_outliers pair before it did all but the last, the sharp
-    pair before that all but the last two."""
+    the styles networks (which re-drew their style digits every 4 epochs) made one layer deeper, with
+    SAM, more kinds of 1, 4, 7 and 9, drawings that are not digits and the digits their start read
+    wrong weighing twice, and says so for each of them; the upweighted pair before it did all but the
+    deepening, the sharp_outliers pair before that all but the upweighting too, the sharp pair all but
+    the drawings that are not digits too."""
     said = {name: about_markdown(read_weights(DEFAULT_WEIGHTS.parent / name)[1])
-            for name in ("mnist_mlp.safetensors", "upweighted_seed102.safetensors", "upweighted_seed103.safetensors",
+            for name in ("mnist_mlp.safetensors", "deepened_seed104.safetensors", "deepened_seed105.safetensors",
+                         "upweighted_seed102.safetensors", "upweighted_seed103.safetensors",
                          "sharp_outliers_seed0.safetensors", "sharp_outliers_seed1.safetensors",
                          "sharp_seed0.safetensors", "sharp_seed1.safetensors",
                          "styles_seed0.safetensors", "styles_seed1.safetensors", "mnist_only.safetensors")}
     for name, text in said.items():
-        upweighted = name.startswith("upweighted") or name == "mnist_mlp.safetensors"
+        deepened = name.startswith("deepened") or name == "mnist_mlp.safetensors"
+        upweighted = name.startswith("upweighted") or deepened
         exposed = name.startswith("sharp_outliers") or upweighted
         sharp = name.startswith("sharp") or upweighted
         assert text.count("distorted on the fly") == (2 if name == "mnist_mlp.safetensors" else 1), name
@@ -59,13 +63,14 @@ def test_about_says_how_each_shipped_model_was_trained():
         assert (", and 0.1 drawings that are not digits (letters, stars, doodles) per digit, learnt as \"no digit "
                 "more likely than another\" (outlier exposure), " in text) == exposed, name
         assert (UPWEIGHTED_WORDS in text) == upweighted, name
+        assert (DEEPER_WORDS in text) == deepened, name
         assert "learning also" not in text, name
     default = said["mnist_mlp.safetensors"]
     for start, accuracy in ((0, MEMBER_ACCURACY[0]), (1, MEMBER_ACCURACY[1])):
-        assert (f"  - `weights/upweighted_seed{102 + start}.safetensors` (×1), {accuracy} on MNIST test: trained 12 "
+        assert (f"  - `weights/deepened_seed{104 + start}.safetensors` (×1), {accuracy} on MNIST test: trained 12 "
                 "epochs on 60000 images distorted on the fly") in default
-        assert f"starting from `weights/styles_seed{start}.safetensors` in " in default
-        assert f", seed {102 + start}\n" in default
+        assert f"starting from `weights/styles_seed{start}.safetensors` {DEEPER_WORDS} in " in default
+        assert f", seed {104 + start}\n" in default
     assert "- Command: `train.py`" in default
 
 
@@ -156,3 +161,13 @@ def test_about_says_which_digits_weighed_more():
     upweighted, plain = (training_words(config_from_preset(name).as_dict()) for name in ("upweighted", "sharp_outliers"))
     assert UPWEIGHTED_WORDS in upweighted
     assert "Just Train Twice" not in plain
+
+
+def test_about_says_when_a_fine_tune_started_from_a_deeper_copy():
+    from mnist_mlp.config import config_from_preset
+    from mnist_mlp.ui.about import training_words
+
+    deeper, plain = (training_words(config_from_preset(name).as_dict()) for name in ("deepened", "upweighted"))
+    assert ("starting from `weights/styles_seed0.safetensors` made 1 layer deeper (an identity layer before its "
+            "output: the same answers to start from)") in deeper
+    assert "deeper" not in plain and UPWEIGHTED_WORDS in deeper

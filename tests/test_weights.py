@@ -178,7 +178,9 @@ SHIPPED = {"styles_seed0.json": ("styles", {}),
            "sharp_outliers_seed1.json": ("sharp_outliers", {"init_weights": "weights/styles_seed1.safetensors",
                                                             "seed": 101}),
            "upweighted_seed102.json": ("upweighted", {}),
-           "upweighted_seed103.json": ("upweighted", {"init_weights": "weights/styles_seed1.safetensors", "seed": 103})}
+           "upweighted_seed103.json": ("upweighted", {"init_weights": "weights/styles_seed1.safetensors", "seed": 103}),
+           "deepened_seed104.json": ("deepened", {}),
+           "deepened_seed105.json": ("deepened", {"init_weights": "weights/styles_seed1.safetensors", "seed": 105})}
 
 
 @pytest.mark.parametrize("card_name, preset, overrides", sorted((k, *v) for k, v in SHIPPED.items()))

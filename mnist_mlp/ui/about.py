@@ -81,6 +81,9 @@ def training_words(config: dict) -> str:
                      "that it cannot be lowered by being ever surer")
     if isinstance(start := config.get("init_weights"), str):
         words.append(f", starting from `{start}`")
+        if isinstance(deeper := config.get("deepen"), int) and not isinstance(deeper, bool) and deeper > 0:
+            words.append(f" made {deeper} layer{'s' if deeper > 1 else ''} deeper (an identity layer before its "
+                         "output: the same answers to start from)")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):

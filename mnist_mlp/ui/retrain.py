@@ -215,7 +215,7 @@ def retrain_tab(logic: RetrainLogic) -> None:
                 "The Draw tab keeps answering with the current model until you choose **Use this model**.")
     with gr.Row():
         preset = gr.Dropdown(list(PRESETS), value="fast", label="Preset",
-                             info="fast: 98 % in seconds; styles, then upweighted from it: one network of the shipped average (long)")
+                             info="fast: 98 % in seconds; styles, then deepened from it: one network of the shipped average (long)")
         hidden = gr.Textbox(", ".join(map(str, fast["hidden"])), label="Hidden layer sizes", info="e.g. 512, 256")
         dropout = gr.Number(fast["dropout"], label="Dropout", minimum=0, maximum=0.95, step=0.05)
         epochs = gr.Number(fast["epochs"], label="Epochs", precision=0)
