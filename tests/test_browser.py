@@ -9,6 +9,7 @@ from playwright.sync_api import sync_playwright
 
 from mnist_mlp.synthetic_handwriting import stroke_paths
 from mnist_mlp.ui.common import NOT_A_DIGIT_LABEL
+from mnist_mlp.weights import DEFAULT_WEIGHTS, read_weights
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -289,7 +290,9 @@ def test_inside_panels_update_with_each_drawing(app_server, browser, artifacts):
                                timeout=30_000)
         page.wait_for_function("() => /in use/.test(document.querySelector('#compare-result')?.innerText)",
                                timeout=30_000)
-        assert page.locator("#inside-layers img").count() == 2 and page.locator("#inside-units img").count() == 8
+        hidden_layers = len(read_weights(DEFAULT_WEIGHTS)[1]["architecture"]["hidden"])  # one picture each
+        assert page.locator("#inside-layers img").count() == hidden_layers == 3
+        assert page.locator("#inside-units img").count() == 8
         assert_tiles_whole(page, "#inside-layers")
         assert_tiles_whole(page, "#inside-units")
         assert_tiles_whole(page, "#plain-mnist")

@@ -66,7 +66,7 @@ def inside_panel(logic: InsideLogic, sketch, drawing) -> Panel:
     with gr.Accordion("Inside the network", open=False, elem_id="inside") as accordion:
         summary = gr.Markdown(CLOSED_NOTE, elem_id="inside-summary")
         layers = tile_gallery("Each hidden layer's activations (one cell a unit; brighter = stronger)",
-                              "inside-layers", columns=2, height="auto", object_fit="contain")
+                              "inside-layers", columns=3, height="auto", object_fit="contain")
         units = tile_gallery(f"The {TOP_UNITS} first-layer units that fired most: what each looks for (its weights "
                              "on the 28×28 input, red +, blue −) and its activation",
                              "inside-units", columns=8, height="auto", allow_preview=False)
