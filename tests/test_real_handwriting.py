@@ -25,7 +25,7 @@ RENDERER = SEMEION.parent.parent / "tools" / "render_semeion.py"
 DIGITS = 600
 STYLES = ("thick", "thin")
 # What the shipped models read of these 600 as the app reads them since the thirty-fourth session (a
-# digit the network is under 95 % sure of read at nine positions, inference.READ_SHIFTED_BELOW; read once,
+# digit the network is unsure of read at nine positions, inference.READ_SHIFTED_BELOW; read once,
 # as before, in brackets): the default since the thirty-fifth session, the average of the two deepened
 # networks, 97.83 / 97.17 %; those two 97.67 / 97.17 % and 98.00 / 97.17 %; the upweighted pair before
 # it 97.83 / 97.50 % (97.50 / 97.17); its two 97.83 / 97.00 % (97.50 / 96.83) and 97.50 / 97.17 % (96.83 / 96.50); the

@@ -46,7 +46,8 @@ def test_the_panel_computes_nothing_while_closed_and_pictures_when_open(predicto
     drawing = read_drawing(value_of(draw_digit(3)))
     assert logic.panel(drawing, False) == (gr.skip(),) * 4  # closed: the outputs stay as they are
     summary, layers, units, evidence = logic.panel(drawing, True)
-    assert "units active" in summary and len(layers) == 2 and len(units) == TOP_UNITS
+    assert "units active" in summary and len(layers) == len(predictor.network.hidden) == 3
+    assert len(units) == TOP_UNITS
     assert layers[0][0].shape == (43 * 8, 57 * 8, 3)  # 2,400 units as 43 × 57 cells (the last 51 grey)
     assert units[0][0].shape == (28 * 4, 28 * 4, 3) and "unit" in units[0][1]
     assert "the answer: **3**" in evidence
