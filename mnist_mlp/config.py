@@ -301,8 +301,8 @@ SHARP_OUTLIERS = {**SHARP, "outliers": 0.1, "outlier_weight": 0.03}
 # alone: 78.2 / 81.8 %, 6.6 / 5.8 %.
 ABSTAIN = {**SHARP_OUTLIERS, "abstain_payoff": 3.0}
 ADVERSARIAL = {**SHARP_OUTLIERS, "adversarial_step": 0.02}
-# "upweighted" (the shipped default's two networks from the thirty-second to the thirty-fourth session): the sharp_outliers
-# fine-tune with each digit its starting network reads wrong weighing twice as much (Just Train Twice;
+# "upweighted" (the shipped default's two networks from the thirty-second to the thirty-fourth session):
+# the sharp_outliers fine-tune with each digit its starting network reads wrong weighing twice as much (Just Train Twice;
 # ~4.3 % of the digits, mostly style and re-drawn ones); this from styles_seed0 at seed 102, the same
 # with --init weights/styles_seed1.safetensors --seed 103 (~4.6 min each at one thread, two side by side,
 # after ~6 min drawing the variants). Measured (docs/history.md), the pair against the sharp_outliers
@@ -328,8 +328,8 @@ DEEPENED = {**UPWEIGHTED, "hidden": (1200, 1200, 1200), "deepen": 1, "seed": 104
 # "best", the shipped default (weights/mnist_mlp.safetensors): no training of its own, the average of
 # the two "deepened" networks' logits (since the thirty-fifth session; the two "upweighted" ones from the
 # thirty-second, the two "sharp_outliers" ones from the thirteenth, the two "sharp" ones before) as one
-# MLP (ensemble.average_mlps: 784-2400-2400-2400-10, the later layers block-diagonal): figures above. Before them, the same average of the two "styles"
-# seeds read Semeion 94.79 / 93.47 % (the student above 94.22 / 92.91 %), MNIST 99.34 %, re-drawn MNIST
+# MLP (ensemble.average_mlps: 784-2400-2400-2400-10, the later layers block-diagonal): figures above.
+# Before them, the same average of the two "styles" seeds read Semeion 94.79 / 93.47 % (the student above 94.22 / 92.91 %), MNIST 99.34 %, re-drawn MNIST
 # 98.40 % (32 errors, on the floor); p50 1.57 ms a canvas against the student's 1.28 ms
 # (bench_inference.py, the same host and hour), 1.45 ms once NumpyMLP skipped the zero blocks.
 # Averaging probabilities instead of logits read 94.73 / 93.41 %; adding the student or mnist_only as

@@ -24,10 +24,10 @@ from .weights import DEFAULT_WEIGHTS, read_weights
 # note on 70 % of the default's wrong answers there. The thirty-fifth session's default (its networks
 # one layer deeper): 0.7, 76 % of its 63 wrong answers and 1.2 % of its right ones; the default before,
 # as the app reads it since the thirty-fourth session (READ_SHIFTED_BELOW): 0.7, 72 % of its 61 wrong
-# answers and 1.4 % of its right ones; the thirty-second session's (its networks also weighed the digits their start read wrong twice;
-# each digit read once): 0.7, 74 % of its 66 and 1.4 %; the thirteenth session's (it also learnt from
-# drawings that are not digits): 0.7, 70 / 1.1 %; the eighth to twelfth sessions': 0.75, 75 / 1.4 %; the
-# seventh's: 0.7, 72 / 1.0 %; 0.6 until then.
+# answers and 1.4 % of its right ones; the thirty-second session's (its networks also weighed the digits
+# their start read wrong twice; each digit read once): 0.7, 74 % of its 66 and 1.4 %; the thirteenth
+# session's (it also learnt from drawings that are not digits): 0.7, 70 / 1.1 %; the eighth to twelfth
+# sessions': 0.75, 75 / 1.4 %; the seventh's: 0.7, 72 / 1.0 %; 0.6 until then.
 UNSURE_BELOW = 0.7
 UNSURE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)  # the thresholds the rule picks from
 UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong answers
@@ -36,12 +36,11 @@ UNSURE_WRONG_SHARE = 0.7  # issue #13: the note on at least 70 % of the wrong an
 # which lie at most 1 in 1,000 of the default's right answers. Since the default learnt from drawings
 # that are not digits (outliers.py; thirteenth session): 0.35. For the thirty-fifth session's default
 # (its networks one layer deeper) 8 of its 9,937 right answers lie under it, and 94 % of
-# benchmarks/not_digits.py's canvases of the kinds it was shown, 31 % of its unseen shapes (the note on
-# 99 / 92 % of them); for the default before, as the app reads it since the thirty-fourth session, 7 of
-# its 9,939 right answers, and 83 % of
-# benchmarks/not_digits.py's canvases of the kinds it was shown, 19 % of its unseen shapes (the "not
-# sure" note is on 99 / 78 % of them); read once, as in the thirty-second session: 8 of 9,934, 82 / 22 %,
-# the note 98 / 78 %; the thirteenth session's default: 8 of 9,933, 86 / 24 %, the note 98 / 75 %.
+# benchmarks/not_digits.py's canvases of the kinds it was shown, 31 % of its unseen shapes (the "not
+# sure" note is on 99 / 92 % of them); for the default before, as the app reads it since the
+# thirty-fourth session, 7 of its 9,939 right answers, 83 / 19 %, the note 99 / 78 %; read once, as in
+# the thirty-second session: 8 of 9,934, 82 / 22 %, the note 98 / 78 %; the thirteenth session's
+# default: 8 of 9,933, 86 / 24 %, the note 98 / 75 %.
 NOT_A_DIGIT_BELOW = 0.35
 NOT_A_DIGIT_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 NOT_A_DIGIT_RIGHT_SHARE = 0.001

@@ -82,8 +82,9 @@ def training_words(config: dict) -> str:
     if isinstance(start := config.get("init_weights"), str):
         words.append(f", starting from `{start}`")
         if isinstance(deeper := config.get("deepen"), int) and not isinstance(deeper, bool) and deeper > 0:
-            words.append(f" made {deeper} layer{'s' if deeper > 1 else ''} deeper (an identity layer before its "
-                         "output: the same answers to start from)")
+            more = "an identity layer" if deeper == 1 else f"{deeper} identity layers"
+            words.append(f" made {deeper} layer{'s' if deeper > 1 else ''} deeper ({more} before its output: the "
+                         "same answers to start from)")
     teachers = config.get("teachers")
     if teachers and isinstance(teachers, list) and all(
             isinstance(t, list) and len(t) == 2 and isinstance(t[1], (int, float)) for t in teachers):
