@@ -109,6 +109,7 @@ def fine_tune_setup(config, corrections, start_from, mnist_train, mnist_test, me
     before_held = evaluate(model, held_out.images, held_out.labels)[0]
     messages.put(("log", f"fine-tuning the model in use on {len(train_part)} corrections (x{repeat}) + {subset} MNIST images"))
     messages.put(("log", f"before: MNIST test {before_mnist:.2%}, held-out corrections {before_held:.2%} ({len(held)})"))
-    # Fine-tuning keeps the architecture of the model in use; the mixed split is the whole subset.
-    config = dataclasses.replace(config, hidden=tuple(model.hidden), limit_train=None, init_weights=None)
+    # Fine-tuning keeps the architecture of the model in use (nothing deepened: the preset's --deepen is
+    # for a file it starts from); the mixed split is the whole subset.
+    config = dataclasses.replace(config, hidden=tuple(model.hidden), limit_train=None, init_weights=None, deepen=0)
     return config, as_split(mixed_images, mixed_labels, "mnist+corrections"), held_out, model
