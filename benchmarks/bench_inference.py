@@ -67,7 +67,7 @@ def main():
         pre.append((middle - start) * 1000)
         forward.append((time.perf_counter() - middle) * 1000)
     # A drawing the plain reading is under READ_SHIFTED_BELOW sure of is read at eight one-pixel shifts
-    # too: the same canvases, made to take that path (these ten are read surely).
+    # too: the same canvases, all made to take that path (of the ten, only the 1 does by itself).
     unsure = []
     for i in range(args.runs):
         start = time.perf_counter()
