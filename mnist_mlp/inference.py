@@ -291,10 +291,10 @@ def shifted(images: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return padded[:, 1 - dy:29 - dy, 1 - dx:29 - dx]
 
 
-def read_at_nine_positions(logits: np.ndarray) -> np.ndarray:
+def read_at_nine_positions(logits: np.ndarray, below: float = READ_SHIFTED_BELOW) -> np.ndarray:
     """Which rows of [N, 10] plain-reading logits the app reads again at ONE_PIXEL_SHIFTS: those whose
-    top probability is under READ_SHIFTED_BELOW."""
-    return softmax(logits).max(axis=1) < READ_SHIFTED_BELOW
+    top probability is under `below` (by default the app's gate, READ_SHIFTED_BELOW)."""
+    return softmax(logits).max(axis=1) < below
 
 
 def jittered_logits(network: "NumpyMLP", images: np.ndarray, plain_logits: np.ndarray) -> np.ndarray:
