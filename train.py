@@ -65,6 +65,8 @@ def main(argv=None):
                         "and 9s with a flat loop (styles.style_table)")
     p.add_argument("--looped-twos", action=argparse.BooleanOptionalAction, default=None,
                    help="also cursive 2s looped at the lower left and 0s crossed by a slash or a bar (styles.style_table)")
+    p.add_argument("--crossed-zeros", action=argparse.BooleanOptionalAction, default=None,
+                   help="also 0s crossed by a slash or a bar, without --looped-twos' 2s (styles.style_table)")
     p.add_argument("--sam", type=float, metavar="RADIUS",
                    help="sharpness-aware minimisation: take each step's gradient at the weights moved RADIUS "
                         "along it (0: off; two passes a step)")

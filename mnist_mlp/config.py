@@ -83,6 +83,7 @@ class TrainConfig:
     more_kinds: bool = False  # also printed 4s, 4s whose bar ends at the stem, low-joined λ 1s, cursive S-tailed 9s
     even_more_kinds: bool = False  # more_kinds' and also ∠ 4s with a short stem, round-cornered 7s, flat-loop 9s
     looped_twos: bool = False  # also cursive 2s looped at the lower left and 0s crossed by a slash or bar
+    crossed_zeros: bool = False  # also 0s crossed by a slash or bar (looped_twos without the 2s)
     # Knowledge distillation: weights files (path, weight) whose weighted average prediction, at
     # distill_temperature, the network also learns; distill_share of the loss is that, the rest the labels.
     teachers: tuple[tuple[str, float], ...] = ()
@@ -160,7 +161,7 @@ class TrainConfig:
         for name in ("redraw", "styles", "mixup", "cutmix", "outliers", "outlier_weight"):
             if not from_0_to_1(getattr(self, name)):
                 problems.append(f"{name} must be a share from 0 to 1")
-        for name in ("more_nines", "more_kinds", "even_more_kinds", "looped_twos"):
+        for name in ("more_nines", "more_kinds", "even_more_kinds", "looped_twos", "crossed_zeros"):
             if not isinstance(getattr(self, name), bool):
                 problems.append(f"{name.replace('_', ' ')} must be true or false")
         if not from_0_to_1(self.sam):

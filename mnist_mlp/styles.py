@@ -326,14 +326,15 @@ def sometimes(share: float, kind, otherwise=None):
 
 
 def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_kinds: bool = False,
-                looped_twos: bool = False) -> dict:
+                looped_twos: bool = False, crossed_zeros: bool = False) -> dict:
     """The drawing function of each styled digit: `STYLES`, with TrainConfig.more_nines the 9s of
     `more_nines`, with TrainConfig.more_kinds also printed 4s and 4s whose bar ends at the stem
     (`more_fours`), low-joined `λ` 1s (`more_ones`) and (15 % of the 9s) cursive, `S`-tailed 9s; and
     with TrainConfig.even_more_kinds all of those and `∠` 4s with a short stem (`low_bar_four`),
     continental 7s with a round corner (`round_crossed_seven`) and flat-loop 9s (`flat_loop_nine`);
     with TrainConfig.looped_twos also cursive 2s looped at the lower left (`looped_two`) and crossed
-    0s (`crossed_zero`), each for a share of the 2s / 0s only (the rest keep their MNIST image)."""
+    0s (`crossed_zero`), each for a share of the 2s / 0s only (the rest keep their MNIST image); with
+    TrainConfig.crossed_zeros the crossed 0s alone."""
     table = dict(MORE_NINES if more_nines else STYLES)
     if more_kinds or even_more_kinds:
         low_bar = LOW_BAR_FOURS if even_more_kinds else 0.0
@@ -343,6 +344,8 @@ def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_ki
                       9: sometimes(FLAT_NINES, flat_loop_nine, table[9])})
     if looped_twos:
         table.update({2: sometimes(LOOPED_TWOS, looped_two), 0: sometimes(CROSSED_ZEROS, crossed_zero)})
+    if crossed_zeros:
+        table[0] = sometimes(CROSSED_ZEROS, crossed_zero)
     return table
 
 

@@ -261,7 +261,8 @@ def setup(config: TrainConfig, train_split: Split | None = None, test_split: Spl
     # With a target, also test part-way through epochs so a run stops as soon as it gets there.
     checks = config.evals_per_epoch if config.target_acc is not None else 1
     variants = None
-    styles_table = style_table(config.more_nines, config.more_kinds, config.even_more_kinds, config.looped_twos)
+    styles_table = style_table(config.more_nines, config.more_kinds, config.even_more_kinds, config.looped_twos,
+                               config.crossed_zeros)
     if config.draws_variants:
         variants = make_variants(train_split.images[:n], train_split.labels[:n], config.seed,
                                  config.redraw > 0, config.styles > 0, styles_table=styles_table)

@@ -333,6 +333,16 @@ def test_looped_twos_restyle_a_share_of_the_twos_and_zeros_and_nothing_else():
         assert abs(drawn.mean() - share) < 0.06  # the rest keep their MNIST image
 
 
+def test_crossed_zeros_restyle_a_share_of_the_zeros_and_leave_the_twos():
+    sharp = dict(more_nines=True, more_kinds=True, even_more_kinds=True)
+    before, table = style_table(**sharp), style_table(**sharp, crossed_zeros=True)
+    assert sorted(table) == [0, 1, 4, 7, 9]
+    others = np.repeat([1, 4, 7, 9, 2, 3], 30)
+    assert np.array_equal(style_images(others, seed=2, styles=table), style_images(others, seed=2, styles=before))
+    drawn = style_images(np.repeat([0], 600), seed=2, styles=table).reshape(600, -1).max(1) > 0
+    assert abs(drawn.mean() - CROSSED_ZEROS) < 0.06  # the rest keep their MNIST image
+
+
 def test_variants_are_picked_at_the_asked_shares(mnist_train):
     images, labels = mnist_train.images[:400], mnist_train.labels[:400]
     variants = make_variants(images, labels, seed=0, redraw=True, styles=True)

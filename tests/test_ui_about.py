@@ -134,6 +134,8 @@ def test_about_names_the_looped_twos_and_crossed_zeros_of_a_run_that_drew_them()
     assert "some cursive 2s looped at the lower left and some crossed 0s" in about_markdown(card)
     card["config"]["styles"] = 0  # no style digits drawn, so none of their kinds
     assert "looped" not in about_markdown(card)
+    card["config"] = {**card["config"], "styles": 0.3, "looped_twos": False, "crossed_zeros": True}
+    assert "some crossed 0s" in about_markdown(card) and "looped" not in about_markdown(card)
 
 
 def test_about_says_when_the_loss_saw_normalised_logits():
