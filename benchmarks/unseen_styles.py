@@ -9,7 +9,8 @@ Two styles a visitor may well draw, from `mnist_mlp/styles.py` (training draws t
 Each is drawn on the Draw tab's canvas with its thick pen and a fine one at random sizes and places
 (`not_digits.py`'s placements), from a seed no training run uses, and read through the app's path
 (`Predictor.predict`). Prints per weights file and style the share read right, what the wrong ones
-were read as, and the "not sure" note's share of the wrong and the right answers. Last line: one JSON
+were read as, and the "not sure" note's share of the wrong and the right answers (each with its 95 %
+interval, as `real_handwriting.py` prints them). Last line: one JSON
 object with the first weights file's {"crossed_zero", "looped_two"} (shares read right, per weights
 file beside).
 """
@@ -26,6 +27,7 @@ from mnist_mlp.inference import Predictor  # noqa: E402
 from mnist_mlp.styles import crossed_zero, looped_two  # noqa: E402
 from mnist_mlp.weights import DEFAULT_WEIGHTS  # noqa: E402
 from not_digits import canvas_of, placements  # noqa: E402
+from real_handwriting import share_with_interval  # noqa: E402
 
 STYLES = {"crossed_zero": (0, crossed_zero), "looped_two": (2, looped_two)}
 SEED = 9361  # no training run draws its styles from this seed
@@ -36,10 +38,6 @@ def style_canvases(style: str, count: int) -> list:
     _, draw = STYLES[style]
     rng = np.random.default_rng([SEED, list(STYLES).index(style)])
     return [canvas_of(draw(rng), *placement) for placement in placements(rng, count)]
-
-
-def share(part: int, whole: int) -> str:
-    return f"{part}/{whole} = {part / whole:.1%}" if whole else "0/0"
 
 
 def main():
@@ -58,10 +56,10 @@ def main():
             right = [r for r in reads if r.digit == digit]
             wrong = [r for r in reads if r.digit != digit]
             read_as = collections.Counter(r.digit for r in wrong).most_common(3)
-            print(f"  {style:12s} read right {share(len(right), len(reads))}"
+            print(f"  {style:12s} read right {share_with_interval(len(right), len(reads))}"
                   f" (wrong ones read as {', '.join(f'{d} ×{n}' for d, n in read_as) or 'nothing'});"
-                  f" not sure on {share(sum(r.unsure for r in wrong), len(wrong))} of wrong,"
-                  f" {share(sum(r.unsure for r in right), len(right))} of right")
+                  f" not sure on {share_with_interval(sum(r.unsure for r in wrong), len(wrong))} of wrong,"
+                  f" {share_with_interval(sum(r.unsure for r in right), len(right))} of right")
             results[path][style] = round(len(right) / len(reads), 4)
     print(json.dumps({**results[args.weights[0]], "per_weights": results}))
 

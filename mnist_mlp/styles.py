@@ -343,8 +343,8 @@ def style_table(more_nines: bool = False, more_kinds: bool = False, even_more_ki
         table.update({7: sometimes(ROUND_SEVENS, round_crossed_seven, table[7]),
                       9: sometimes(FLAT_NINES, flat_loop_nine, table[9])})
     if looped_twos:
-        table.update({2: sometimes(LOOPED_TWOS, looped_two), 0: sometimes(CROSSED_ZEROS, crossed_zero)})
-    if crossed_zeros:
+        table[2] = sometimes(LOOPED_TWOS, looped_two)
+    if looped_twos or crossed_zeros:
         table[0] = sometimes(CROSSED_ZEROS, crossed_zero)
     return table
 

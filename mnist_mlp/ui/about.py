@@ -52,8 +52,8 @@ def training_words(config: dict) -> str:
         if even_more:
             kinds += ["`∠`-shaped 4s with a short stem", "crossed 7s with a round corner", "9s with a flat loop"]
         if config.get("looped_twos") is True:
-            kinds += ["some cursive 2s looped at the lower left", "some crossed 0s"]
-        elif config.get("crossed_zeros") is True:
+            kinds += ["some cursive 2s looped at the lower left"]
+        if config.get("looped_twos") is True or config.get("crossed_zeros") is True:
             kinds += ["some crossed 0s"]
     if kinds:
         words.append(f", among them {listed(kinds)}")
